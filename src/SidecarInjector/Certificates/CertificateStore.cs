@@ -1,0 +1,126 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace SidecarInjector.Certificates;
+
+/// <summary>
+/// The serving certificate, as TLS options built once per certificate version (the chain is
+/// resolved up front in an <see cref="SslStreamCertificateContext"/>) and swapped atomically.
+/// A half-rotated pair (key and cert not matching yet) keeps the previous one.
+/// </summary>
+internal sealed partial class CertificateStore
+{
+    private readonly string? _certFile;
+    private readonly string? _keyFile;
+    private readonly ILogger _logger;
+    private readonly Lock _reloadLock = new();
+    private SslServerAuthenticationOptions? _current;
+    private string? _lastSeen;
+
+    private readonly List<SslApplicationProtocol> _alpn;
+
+    public CertificateStore(string certFile, string keyFile, List<SslApplicationProtocol> alpn, ILogger logger)
+    {
+        _alpn = alpn;
+        _certFile = certFile;
+        _keyFile = keyFile;
+        _logger = logger;
+    }
+
+    /// <summary>A store with a fixed certificate (the --dev self-signed one).</summary>
+    public CertificateStore(X509Certificate2 certificate, List<SslApplicationProtocol> alpn, ILogger logger)
+    {
+        _alpn = alpn;
+        _logger = logger;
+        _current = BuildOptions(certificate, [], alpn);
+        NotAfter = certificate.NotAfter;
+        Subject = certificate.Subject;
+    }
+
+    public SslServerAuthenticationOptions? Current => Volatile.Read(ref _current);
+    public DateTime NotAfter { get; private set; }
+    public string Subject { get; private set; } = "";
+    public string? LastError { get; private set; }
+
+    /// <summary>Re-reads the files; swaps when their content changed and the pair is valid.</summary>
+    public bool Reload()
+    {
+        if (_certFile is null || _keyFile is null)
+        {
+            return false;
+        }
+        lock (_reloadLock)
+        {
+            string certPem, keyPem;
+            try
+            {
+                certPem = File.ReadAllText(_certFile);
+                keyPem = File.ReadAllText(_keyFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(e.Message);
+            }
+            var seen = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(certPem + "\0" + keyPem)));
+            if (seen == _lastSeen)
+            {
+                return false;
+            }
+            try
+            {
+                var leaf = X509Certificate2.CreateFromPem(certPem, keyPem);
+                var chain = new X509Certificate2Collection();
+                chain.ImportFromPem(certPem);
+                var intermediates = new X509Certificate2Collection();
+                foreach (var cert in chain)
+                {
+                    if (cert.Thumbprint != leaf.Thumbprint)
+                    {
+                        intermediates.Add(cert);
+                    }
+                }
+                var options = BuildOptions(leaf, intermediates, _alpn);
+                _lastSeen = seen;
+                Volatile.Write(ref _current, options);
+                NotAfter = leaf.NotAfter;
+                Subject = leaf.Subject;
+                LastError = null;
+                InjectorMetrics.CertificateReloaded(success: true);
+                LogLoaded(_logger, leaf.Subject, leaf.NotAfter, leaf.Thumbprint);
+                return true;
+            }
+            catch (CryptographicException e)
+            {
+                // Expected for a moment during rotation, when one file is new and the other old.
+                return Fail("certificate and key do not form a valid pair yet: " + e.Message);
+            }
+        }
+    }
+
+    private bool Fail(string message)
+    {
+        LastError = message;
+        InjectorMetrics.CertificateReloaded(success: false);
+        LogFailed(_logger, message, _current is not null);
+        return false;
+    }
+
+    // ALPN is set here, not left to Kestrel, so that the shared options object is never mutated per handshake.
+    private static SslServerAuthenticationOptions BuildOptions(X509Certificate2 leaf, X509Certificate2Collection intermediates, List<SslApplicationProtocol> alpn) => new()
+    {
+        ApplicationProtocols = alpn,
+        ServerCertificateContext = SslStreamCertificateContext.Create(leaf, intermediates, offline: true),
+        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        ClientCertificateRequired = false,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving certificate loaded: {Subject}, valid until {NotAfter:u}, thumbprint {Thumbprint}")]
+    private static partial void LogLoaded(ILogger logger, string subject, DateTime notAfter, string thumbprint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "serving certificate not loaded (keeping the previous one: {HasPrevious}): {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason, bool hasPrevious);
+}

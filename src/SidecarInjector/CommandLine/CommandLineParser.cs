@@ -1,0 +1,175 @@
+using System.Globalization;
+
+namespace SidecarInjector.CommandLine;
+
+/// <summary>What the command line asked for.</summary>
+internal abstract record Command
+{
+    public sealed record Serve(ServeOptions Options) : Command;
+    public sealed record SampleReview(bool V1Beta1) : Command;
+    public sealed record Help : Command;
+    public sealed record Version : Command;
+    public sealed record Invalid(string Message) : Command;
+}
+
+/// <summary>
+/// Parses <c>sidecar-injector [serve] [flags]</c>. Each flag also reads an environment variable
+/// (SIDECAR_INJECTOR_ + the flag in upper snake case); a flag given on the command line wins.
+/// </summary>
+internal static class CommandLineParser
+{
+    public const string EnvPrefix = "SIDECAR_INJECTOR_";
+
+    /// <summary>Flags of `serve`: name, value placeholder (null for a switch), description.</summary>
+    public static readonly (string Flag, string? Value, string Help)[] ServeFlags =
+    [
+        ("--port", "PORT", "HTTPS port of the webhook (default 9443)"),
+        ("--admin-port", "PORT", "plain-HTTP port of /healthz, /readyz and /metrics (default 8080)"),
+        ("--listen-address", "IP", "address to bind both ports to (default: all addresses)"),
+        ("--tls-cert-file", "FILE", "PEM certificate chain, reloaded on change (default " + ServeOptions.DefaultCertFile + ")"),
+        ("--tls-key-file", "FILE", "PEM private key, reloaded on change (default " + ServeOptions.DefaultKeyFile + ")"),
+        ("--config-dir", "DIR", "mounted ConfigMap with files 'config' and 'values', reloaded on change (default " + ServeOptions.DefaultConfigDir + ")"),
+        ("--dev", null, "embedded default config and a generated self-signed localhost certificate"),
+        ("--enable-http2", null, "offer HTTP/2 on the webhook port (off: the apiserver speaks HTTP/1.1, and see CVE-2023-44487)"),
+        ("--max-request-bytes", "BYTES", "largest AdmissionReview accepted, else 413 (default 7340032, as controller-runtime)"),
+        ("--revision", "NAME", "revision written into the sidecar.istio.io/status annotation (default 'default')"),
+        ("--poll-interval", "SECONDS", "fallback re-read of config and certificate files (default 30)"),
+        ("--shutdown-timeout", "SECONDS", "time to finish in-flight reviews after SIGTERM (default 25)"),
+        ("--log-level", "LEVEL", "Trace, Debug, Information, Warning, Error (default Information)"),
+    ];
+
+    public static Command Parse(string[] args, Func<string, string?> environment)
+    {
+        var rest = new List<string>(args);
+        if (rest.Count > 0 && !rest[0].StartsWith('-'))
+        {
+            var verb = rest[0];
+            rest.RemoveAt(0);
+            switch (verb)
+            {
+                case "serve":
+                    break;
+                case "sample-review":
+                    return new Command.SampleReview(rest.Contains("--v1beta1"));
+                case "help":
+                    return new Command.Help();
+                case "version":
+                    return new Command.Version();
+                default:
+                    return new Command.Invalid($"unknown command '{verb}' (try --help)");
+            }
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (flag, value, _) in ServeFlags)
+        {
+            var fromEnv = environment(EnvName(flag));
+            if (!string.IsNullOrEmpty(fromEnv))
+            {
+                values[flag] = fromEnv;
+            }
+        }
+        for (int i = 0; i < rest.Count; i++)
+        {
+            var arg = rest[i];
+            if (arg is "--help" or "-h")
+            {
+                return new Command.Help();
+            }
+            if (arg == "--version")
+            {
+                return new Command.Version();
+            }
+            string name = arg, inline = "";
+            bool hasInline = false;
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                name = arg[..eq];
+                inline = arg[(eq + 1)..];
+                hasInline = true;
+            }
+            var spec = Array.Find(ServeFlags, f => f.Flag == name);
+            if (spec.Flag is null)
+            {
+                return new Command.Invalid($"unknown flag '{arg}' (try --help)");
+            }
+            if (spec.Value is null)
+            {
+                values[name] = hasInline ? inline : "true";
+                continue;
+            }
+            if (hasInline)
+            {
+                values[name] = inline;
+            }
+            else if (i + 1 < rest.Count)
+            {
+                values[name] = rest[++i];
+            }
+            else
+            {
+                return new Command.Invalid($"flag {name} needs a value ({spec.Value})");
+            }
+        }
+        try
+        {
+            return new Command.Serve(Build(values));
+        }
+        catch (FormatException e)
+        {
+            return new Command.Invalid(e.Message);
+        }
+    }
+
+    public static string EnvName(string flag) => EnvPrefix + flag.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    private static ServeOptions Build(Dictionary<string, string> v)
+    {
+        var dev = Switch(v, "--dev");
+        var options = new ServeOptions
+        {
+            Port = Port(v, "--port", 9443),
+            AdminPort = Port(v, "--admin-port", 8080),
+            ListenAddress = v.GetValueOrDefault("--listen-address", ""),
+            TlsCertFile = v.GetValueOrDefault("--tls-cert-file", ServeOptions.DefaultCertFile),
+            TlsKeyFile = v.GetValueOrDefault("--tls-key-file", ServeOptions.DefaultKeyFile),
+            // In dev mode the embedded config is used unless a directory is named explicitly.
+            ConfigDir = v.TryGetValue("--config-dir", out var dir) ? dir : dev ? null : ServeOptions.DefaultConfigDir,
+            Dev = dev,
+            EnableHttp2 = Switch(v, "--enable-http2"),
+            MaxRequestBytes = Number(v, "--max-request-bytes", 7 * 1024 * 1024, min: 1024),
+            Revision = v.GetValueOrDefault("--revision", "default"),
+            PollInterval = TimeSpan.FromSeconds(Number(v, "--poll-interval", 30, min: 1)),
+            ShutdownTimeout = TimeSpan.FromSeconds(Number(v, "--shutdown-timeout", 25, min: 0)),
+            LogLevel = v.GetValueOrDefault("--log-level", "Information"),
+        };
+        if (options.Port == options.AdminPort && options.Port != 0)
+        {
+            throw new FormatException("--port and --admin-port must differ");
+        }
+        return options;
+    }
+
+    private static bool Switch(Dictionary<string, string> v, string flag) =>
+        v.TryGetValue(flag, out var s) && (s.Length == 0 || bool.TryParse(s, out var b) && b || s == "1");
+
+    private static int Port(Dictionary<string, string> v, string flag, int fallback)
+    {
+        var n = Number(v, flag, fallback, min: 0);
+        return n <= 65535 ? (int)n : throw new FormatException($"{flag} must be a port number (0-65535)");
+    }
+
+    private static long Number(Dictionary<string, string> v, string flag, long fallback, long min)
+    {
+        if (!v.TryGetValue(flag, out var s))
+        {
+            return fallback;
+        }
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min)
+        {
+            throw new FormatException($"{flag} must be a whole number >= {min}, not '{s}'");
+        }
+        return n;
+    }
+}

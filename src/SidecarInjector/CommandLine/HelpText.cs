@@ -1,0 +1,30 @@
+using System.Text;
+
+namespace SidecarInjector.CommandLine;
+
+internal static class HelpText
+{
+    public static string Build()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("sidecar-injector: a Kubernetes mutating admission webhook that injects a sidecar, Istio-style.");
+        text.AppendLine();
+        text.AppendLine("Usage:");
+        text.AppendLine("  sidecar-injector [serve] [flags]     serve the webhook (HTTPS) and the admin endpoints (HTTP)");
+        text.AppendLine("  sidecar-injector sample-review [--v1beta1]");
+        text.AppendLine("                                       print a realistic AdmissionReview for a Pod CREATE");
+        text.AppendLine("  sidecar-injector --help | --version");
+        text.AppendLine();
+        text.AppendLine("Flags of serve (each also read from the environment variable shown):");
+        foreach (var (flag, value, help) in CommandLineParser.ServeFlags)
+        {
+            var left = value is null ? flag : flag + " " + value;
+            text.Append("  ").Append(left.PadRight(28)).Append(help).AppendLine();
+            text.Append("  ").Append("".PadRight(28)).Append("env ").Append(CommandLineParser.EnvName(flag)).AppendLine();
+        }
+        text.AppendLine();
+        text.AppendLine("Webhook (HTTPS, TLS 1.2+): POST /inject, /inject/, /inject/cluster/{cluster}/net/{network}");
+        text.AppendLine("Admin (HTTP): GET /healthz, /readyz (config and certificate loaded), /metrics (Prometheus)");
+        return text.ToString();
+    }
+}

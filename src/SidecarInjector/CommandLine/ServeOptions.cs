@@ -1,0 +1,24 @@
+namespace SidecarInjector.CommandLine;
+
+/// <summary>Everything `serve` can be told, from flags or their environment variables.</summary>
+internal sealed record ServeOptions
+{
+    public const string DefaultCertFile = "/etc/sidecar-injector/certs/tls.crt";
+    public const string DefaultKeyFile = "/etc/sidecar-injector/certs/tls.key";
+    public const string DefaultConfigDir = "/etc/sidecar-injector/config";
+
+    public int Port { get; init; } = 9443;
+    public int AdminPort { get; init; } = 8080;
+    public string ListenAddress { get; init; } = "";
+    public string TlsCertFile { get; init; } = DefaultCertFile;
+    public string TlsKeyFile { get; init; } = DefaultKeyFile;
+    /// <summary>Null means the embedded default config (only with --dev).</summary>
+    public string? ConfigDir { get; init; } = DefaultConfigDir;
+    public bool Dev { get; init; }
+    public bool EnableHttp2 { get; init; }
+    public long MaxRequestBytes { get; init; } = 7 * 1024 * 1024;
+    public string Revision { get; init; } = "default";
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
+    public string LogLevel { get; init; } = "Information";
+}

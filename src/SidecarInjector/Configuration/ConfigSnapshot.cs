@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using SidecarInjector.Decision;
+using SidecarInjector.Templates;
+
+namespace SidecarInjector.Configuration;
+
+/// <summary>
+/// One loaded, validated and compiled ConfigMap version. Immutable: a request reads one snapshot
+/// from start to end, and a reload swaps the whole object.
+/// </summary>
+internal sealed class ConfigSnapshot
+{
+    public required string Version { get; init; }
+    public required string Source { get; init; }
+    public required InjectionPolicy Policy { get; init; }
+    public required IReadOnlyList<LabelSelector> NeverInjectSelector { get; init; }
+    public required IReadOnlyList<LabelSelector> AlwaysInjectSelector { get; init; }
+    /// <summary>Added to every injected pod, in key order.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> InjectedAnnotations { get; init; }
+    public required IReadOnlyList<string> DefaultTemplates { get; init; }
+    public required IReadOnlyDictionary<string, SidecarTemplate> Templates { get; init; }
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Aliases { get; init; }
+    public required JsonObject Values { get; init; }
+    /// <summary>Things the loader accepted but wants a human to see (unknown keys and the like).</summary>
+    public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>The templates for <see cref="DefaultTemplates"/>, resolved once at load.</summary>
+    public required IReadOnlyList<SidecarTemplate> DefaultTemplateSet { get; init; }
+}

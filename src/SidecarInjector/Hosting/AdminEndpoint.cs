@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http;
+using SidecarInjector.Certificates;
+using SidecarInjector.Configuration;
+using SidecarInjector.Metrics;
+
+namespace SidecarInjector.Hosting;
+
+/// <summary>The plain-HTTP side: liveness, readiness (config and certificate loaded) and metrics.</summary>
+internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certificates, PrometheusExporter exporter)
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Headers.Allow = "GET, HEAD";
+            return Text(context, StatusCodes.Status405MethodNotAllowed, "only GET is allowed");
+        }
+        switch (path)
+        {
+            case "/healthz":
+                return Text(context, StatusCodes.Status200OK, "ok");
+            case "/readyz":
+                return Readiness(context);
+            case "/metrics":
+                return WriteMetrics(context);
+            default:
+                return Text(context, StatusCodes.Status404NotFound, "not found: /healthz, /readyz, /metrics");
+        }
+    }
+
+    public bool IsReady => config.Current is not null && certificates.Current is not null;
+
+    private Task Readiness(HttpContext context)
+    {
+        if (IsReady)
+        {
+            return Text(context, StatusCodes.Status200OK, "ok: config " + config.Current!.Version);
+        }
+        var reasons = new List<string>();
+        if (config.Current is null)
+        {
+            reasons.Add("no valid injector config: " + (config.LastError ?? "not loaded yet"));
+        }
+        if (certificates.Current is null)
+        {
+            reasons.Add("no serving certificate: " + (certificates.LastError ?? "not loaded yet"));
+        }
+        return Text(context, StatusCodes.Status503ServiceUnavailable, string.Join("\n", reasons));
+    }
+
+    private async Task WriteMetrics(HttpContext context)
+    {
+        using var buffer = new PooledBufferWriter(16 * 1024);
+        exporter.WriteTo(buffer);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.BodyWriter.WriteAsync(buffer.WrittenMemory);
+    }
+
+    private static Task Text(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text + "\n");
+    }
+}

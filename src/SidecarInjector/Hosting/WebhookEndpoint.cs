@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using SidecarInjector.Admission;
+
+namespace SidecarInjector.Hosting;
+
+/// <summary>
+/// The HTTPS side: checks method, content type and size, reads the body into one span, runs the
+/// <see cref="AdmissionHandler"/>, and writes its answer with a Content-Length (keep-alive friendly).
+/// </summary>
+internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long maxRequestBytes, ILogger logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        if (!(path == "/inject" || path.StartsWith("/inject/", StringComparison.Ordinal)))
+        {
+            await WriteText(context, StatusCodes.Status404NotFound, "not found: the webhook serves POST /inject");
+            return;
+        }
+        InjectorMetrics.Request();
+        long started = Stopwatch.GetTimestamp();
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            context.Response.Headers.Allow = "POST";
+            await Reject(context, StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "only POST is allowed");
+            return;
+        }
+        if (!IsJson(request.ContentType))
+        {
+            await Reject(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                $"invalid Content-Type '{request.ContentType}', want application/json");
+            return;
+        }
+        if (request.ContentLength > maxRequestBytes)
+        {
+            await Reject(context, StatusCodes.Status413PayloadTooLarge, "request_too_large",
+                $"request body of {request.ContentLength} bytes is over the limit of {maxRequestBytes}");
+            return;
+        }
+
+        var reader = request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await reader.ReadAsync(context.RequestAborted);
+                if (read.Buffer.Length > maxRequestBytes)
+                {
+                    reader.AdvanceTo(read.Buffer.End);
+                    await Reject(context, StatusCodes.Status413PayloadTooLarge, "request_too_large",
+                        $"request body is over the limit of {maxRequestBytes} bytes");
+                    return;
+                }
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    break;
+                }
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            await Reject(context, e.StatusCode, e.StatusCode == 413 ? "request_too_large" : "bad_request", e.Message);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            InjectorMetrics.Failure("client_aborted");
+            return;
+        }
+
+        var body = read.Buffer;
+        byte[]? copy = null;
+        try
+        {
+            if (body.Length == 0)
+            {
+                await Reject(context, StatusCodes.Status400BadRequest, "empty_body", "no body found: expected an AdmissionReview");
+                return;
+            }
+            ReadOnlySpan<byte> span;
+            if (body.IsSingleSegment)
+            {
+                span = body.FirstSpan;
+            }
+            else
+            {
+                copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
+                body.CopyTo(copy);
+                span = copy.AsSpan(0, (int)body.Length);
+            }
+            await Respond(context, span, path, started);
+        }
+        finally
+        {
+            reader.AdvanceTo(body.End);
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+    }
+
+    private Task Respond(HttpContext context, ReadOnlySpan<byte> body, string path, long started)
+    {
+        var output = new PooledBufferWriter(8 * 1024);
+        try
+        {
+            AdmissionHandler.Result result;
+            try
+            {
+                result = handler.Handle(body, path, output);
+            }
+            catch (AdmissionDecodeException e)
+            {
+                output.Dispose();
+                return Reject(context, StatusCodes.Status400BadRequest, "decode_error", e.Message);
+            }
+            catch (NotReadyException e)
+            {
+                output.Dispose();
+                return Reject(context, StatusCodes.Status503ServiceUnavailable, "not_ready", e.Message);
+            }
+            InjectorMetrics.Outcome(result.Outcome, result.FailureReason, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (result.Outcome == InjectionOutcome.Denied)
+            {
+                LogDenied(logger, result.Message!);
+            }
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json";
+            response.ContentLength = output.WrittenCount;
+            return WriteAndRelease(response, output);
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task WriteAndRelease(HttpResponse response, PooledBufferWriter output)
+    {
+        try
+        {
+            await response.BodyWriter.WriteAsync(output.WrittenMemory);
+        }
+        finally
+        {
+            output.Dispose();
+        }
+    }
+
+    private Task Reject(HttpContext context, int status, string reason, string message)
+    {
+        InjectorMetrics.Failure(reason);
+        LogRejected(logger, status, message);
+        return WriteText(context, status, message);
+    }
+
+    private static Task WriteText(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message + "\n");
+    }
+
+    /// <summary>application/json, with or without parameters such as charset.</summary>
+    internal static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+        var media = contentType.AsSpan();
+        int semicolon = media.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            media = media[..semicolon];
+        }
+        return media.Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "review rejected with HTTP {Status}: {Message}")]
+    private static partial void LogRejected(ILogger logger, int status, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod denied: {Message}")]
+    private static partial void LogDenied(ILogger logger, string message);
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SidecarInjector.Admission;
+using SidecarInjector.Certificates;
+using SidecarInjector.CommandLine;
+using SidecarInjector.Configuration;
+using SidecarInjector.Metrics;
+using SidecarInjector.Watching;
+
+namespace SidecarInjector.Hosting;
+
+/// <summary>
+/// Hosting: one Kestrel with two listeners, the webhook (HTTPS, HTTP/1.1 unless --enable-http2)
+/// and the admin port (plain HTTP). Requests are told apart by the connection being TLS or not.
+/// </summary>
+internal static partial class WebhookServer
+{
+    private static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(100);
+
+    public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var level) ? level : LogLevel.Information);
+        // Per-request framework logs cost time on the hot path and say nothing new.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        }).SetMinimumLevel(level));
+        var log = loggerFactory.CreateLogger("SidecarInjector");
+
+        using var exporter = new PrometheusExporter();
+        var configStore = new ConfigStore(
+            options.ConfigDir is null ? ConfigLoader.ReadEmbeddedDefault : () => ConfigLoader.ReadDirectory(options.ConfigDir),
+            loggerFactory.CreateLogger("SidecarInjector.Config"));
+        configStore.Reload();
+
+        var alpn = options.EnableHttp2
+            ? new List<SslApplicationProtocol> { SslApplicationProtocol.Http2, SslApplicationProtocol.Http11 }
+            : new List<SslApplicationProtocol> { SslApplicationProtocol.Http11 };
+        var certLogger = loggerFactory.CreateLogger("SidecarInjector.Certificates");
+        CertificateStore certificates;
+        if (options.Dev)
+        {
+            var devCert = DevCertificate.Create();
+            certificates = new CertificateStore(devCert, alpn, certLogger);
+        }
+        else
+        {
+            certificates = new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
+            certificates.Reload();
+        }
+
+        var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
+        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
+        var admin = new AdminEndpoint(configStore, certificates, exporter);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(90);
+            Listen(kestrel, options.ListenAddress, options.Port, listen =>
+            {
+                listen.Protocols = options.EnableHttp2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => certificates.Current is { } tls
+                        ? ValueTask.FromResult(tls)
+                        : ValueTask.FromException<SslServerAuthenticationOptions>(new InvalidOperationException("no serving certificate loaded")),
+                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                });
+            });
+            Listen(kestrel, options.ListenAddress, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        var app = builder.Build();
+        app.Run(context => context.Request.IsHttps ? webhook.HandleAsync(context) : admin.HandleAsync(context));
+
+        using var configWatcher = options.ConfigDir is null
+            ? null
+            : new MountWatcher(options.ConfigDir, () => configStore.Reload(), WatchDebounce, options.PollInterval);
+        using var certWatchers = options.Dev
+            ? null
+            : new CertificateWatchers(options, certificates, options.PollInterval);
+
+        await app.StartAsync();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
+        var listening = string.Join(", ", addresses);
+        LogListening(log, listening, admin.IsReady, startupMilliseconds);
+        if (options.Dev)
+        {
+            Console.WriteLine(DevBanner(addresses));
+        }
+        await app.WaitForShutdownAsync();
+        LogStopped(log);
+        return 0;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
+    {
+        if (string.IsNullOrEmpty(address))
+        {
+            kestrel.ListenAnyIP(port, configure);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(address), port, configure);
+        }
+    }
+
+    private static string DevBanner(ICollection<string> addresses)
+    {
+        var self = Environment.ProcessPath ?? "sidecar-injector";
+        var https = addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal)) ?? "https://localhost:9443";
+        var port = https[(https.LastIndexOf(':') + 1)..];
+        var http = addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.Ordinal)) ?? "http://localhost:8080";
+        var adminPort = http[(http.LastIndexOf(':') + 1)..];
+        return $"""
+
+            sidecar-injector is running in --dev mode: embedded default config, self-signed certificate for localhost.
+              webhook  https://localhost:{port}/inject   (TLS; the certificate is not trusted, so use curl -k)
+              admin    http://localhost:{adminPort}/healthz  /readyz  /metrics
+            Send it a realistic Pod CREATE review:
+              {self} sample-review | curl -sk -H 'Content-Type: application/json' --data-binary @- https://localhost:{port}/inject
+            Stop with Ctrl+C.
+
+            """;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Addresses}; ready: {Ready}; started in {Milliseconds:F1} ms")]
+    private static partial void LogListening(ILogger logger, string addresses, bool ready, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

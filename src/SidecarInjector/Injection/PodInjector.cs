@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
+using SidecarInjector.Templates;
+
+namespace SidecarInjector.Injection;
+
+/// <summary>
+/// Step 3 and the merge half of step 4: render the selected templates and merge them into a copy
+/// of the pod, the way Istio's injectPod does (without its Istio-specific post-processing yet).
+/// </summary>
+internal static class PodInjector
+{
+    /// <summary>Returns the injected pod; <paramref name="original"/> is left as it was.</summary>
+    public static JsonObject Inject(
+        ConfigSnapshot config,
+        JsonObject original,
+        string revision,
+        IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
+    {
+        var templates = SelectTemplates(config, original);
+        var merged = original.DeepClone().AsObject();
+
+        var injected = new List<InjectedNames>(templates.Count);
+        foreach (var template in templates)
+        {
+            StrategicMerge.Apply(merged, template.Render(), PodPart.Pod, "");
+            injected.Add(template.InjectedNames);
+        }
+        var names = InjectedNames.Combine(injected);
+
+        ReapplyPodsOwnContainers(merged, original, names);
+        ProxyEnvironment.Apply(merged, proxyEnv);
+
+        var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
+        annotations[InjectionStatus.AnnotationKey] = InjectionStatus.Format(names, revision);
+        foreach (var (key, value) in config.InjectedAnnotations)
+        {
+            annotations[key] = value;
+        }
+        return merged;
+    }
+
+    private static List<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod)
+    {
+        if (pod["metadata"]?["annotations"]?[TemplateSelection.TemplatesAnnotation] is JsonValue requested
+            && requested.TryGetValue<string>(out var list))
+        {
+            var names = TemplateSelection.ParseAnnotation(list);
+            return TemplateSelection.Resolve(names, config.Templates, config.Aliases)
+                ?? throw new InjectionException(
+                    $"annotation {TemplateSelection.TemplatesAnnotation} asks for template '{TemplateSelection.FirstMissing(names, config.Templates, config.Aliases)}', which the injector config does not define");
+        }
+        return [.. config.DefaultTemplateSet];
+    }
+
+    /// <summary>
+    /// A pod that defines a container the template also injects keeps its own settings on top
+    /// (Istio's reapplyOverwrittenContainers): merge the pod's container over the merged one.
+    /// <c>image: auto</c> means "use the injected image".
+    /// </summary>
+    private static void ReapplyPodsOwnContainers(JsonObject merged, JsonObject original, InjectedNames names)
+    {
+        if (original["spec"] is not JsonObject originalSpec || merged["spec"] is not JsonObject mergedSpec)
+        {
+            return;
+        }
+        Reapply("containers", names.Containers);
+        Reapply("initContainers", names.InitContainers);
+
+        void Reapply(string field, IReadOnlyList<string> injectedNames)
+        {
+            if (injectedNames.Count == 0 || originalSpec[field] is not JsonArray own || mergedSpec[field] is not JsonArray result)
+            {
+                return;
+            }
+            foreach (var name in injectedNames)
+            {
+                var key = JsonValue.Create(name);
+                int ownIndex = StrategicMerge.IndexOfKey(own, "name", key, "spec." + field);
+                int resultIndex = StrategicMerge.IndexOfKey(result, "name", key, "spec." + field);
+                if (ownIndex < 0 || resultIndex < 0)
+                {
+                    continue;
+                }
+                var overlay = own[ownIndex]!.AsObject();
+                if (overlay["image"] is JsonValue image && image.TryGetValue<string>(out var imageName) && imageName == "auto")
+                {
+                    overlay = overlay.DeepClone().AsObject();
+                    overlay.Remove("image");
+                }
+                StrategicMerge.Apply(result[resultIndex]!.AsObject(), overlay, PodPart.Container, $"spec.{field}[{resultIndex}]");
+            }
+        }
+    }
+
+    private static JsonObject EnsureMap(JsonObject parent, string field, string path)
+    {
+        switch (parent[field])
+        {
+            case JsonObject existing:
+                return existing;
+            case null:
+                var created = new JsonObject();
+                parent[field] = created;
+                return created;
+            default:
+                throw new InjectionException($"pod field {path} must be a mapping, not a {StrategicMerge.KindName(parent[field])}");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SidecarInjector.Injection;
+
+/// <summary>
+/// Kubernetes strategic merge of a Pod fragment into a Pod, as Istio overlays its rendered
+/// templates (webhook.go applyOverlayYAML): maps merge, keyed lists merge item by item (new
+/// items are appended in the fragment's order), other lists are replaced, null deletes, and the
+/// <c>$patch: replace|delete</c> directives work. The fragment is never modified.
+/// </summary>
+internal static class StrategicMerge
+{
+    private const string Directive = "$patch";
+
+    public static void Apply(JsonObject target, JsonObject patch, PodPart part, string path)
+    {
+        if (DirectiveOf(patch) == "replace")
+        {
+            target.Clear();
+            CopyInto(target, patch);
+            return;
+        }
+        foreach (var (key, value) in patch)
+        {
+            if (key.StartsWith('$'))
+            {
+                continue;
+            }
+            var childPath = path.Length == 0 ? key : path + "." + key;
+            var existing = target[key];
+            switch (value)
+            {
+                case null:
+                    target.Remove(key);
+                    break;
+                case JsonObject patchObject:
+                    if (DirectiveOf(patchObject) == "delete")
+                    {
+                        target.Remove(key);
+                    }
+                    else if (existing is JsonObject existingObject)
+                    {
+                        Apply(existingObject, patchObject, PodSchema.Child(part, key), childPath);
+                    }
+                    else
+                    {
+                        ExpectKind(existing, JsonValueKind.Object, childPath);
+                        target[key] = CleanClone(patchObject);
+                    }
+                    break;
+                case JsonArray patchArray:
+                    var mergeKey = PodSchema.MergeKey(part, key);
+                    if (existing is JsonArray existingArray && mergeKey is not null)
+                    {
+                        MergeList(existingArray, patchArray, mergeKey, PodSchema.ListItem(part, key), childPath);
+                    }
+                    else
+                    {
+                        ExpectKind(existing, JsonValueKind.Array, childPath);
+                        target[key] = CleanCloneList(patchArray);
+                    }
+                    break;
+                default:
+                    if (existing is JsonObject or JsonArray)
+                    {
+                        throw new InjectionException($"pod field {childPath} is a {KindName(existing)}, but the template sets a value");
+                    }
+                    target[key] = value.DeepClone();
+                    break;
+            }
+        }
+    }
+
+    private static void MergeList(JsonArray target, JsonArray patch, string mergeKey, PodPart itemPart, string path)
+    {
+        foreach (var item in patch)
+        {
+            if (item is JsonObject o && DirectiveOf(o) == "replace")
+            {
+                target.Clear();
+                foreach (var other in patch)
+                {
+                    if (other is not JsonObject p || DirectiveOf(p) != "replace")
+                    {
+                        target.Add(CleanCloneAny(other));
+                    }
+                }
+                return;
+            }
+        }
+
+        if (mergeKey.Length == 0)
+        {
+            foreach (var item in patch)
+            {
+                if (!ContainsScalar(target, item))
+                {
+                    target.Add(item?.DeepClone());
+                }
+            }
+            return;
+        }
+
+        foreach (var item in patch)
+        {
+            if (item is not JsonObject patchItem)
+            {
+                throw new InjectionException($"template field {path} must hold mappings keyed by {mergeKey}");
+            }
+            var keyValue = patchItem[mergeKey];
+            int index = IndexOfKey(target, mergeKey, keyValue, path);
+            if (DirectiveOf(patchItem) == "delete")
+            {
+                if (index >= 0)
+                {
+                    target.RemoveAt(index);
+                }
+                continue;
+            }
+            if (index >= 0)
+            {
+                Apply((JsonObject)target[index]!, patchItem, itemPart, $"{path}[{index}]");
+            }
+            else
+            {
+                target.Add((JsonNode)CleanClone(patchItem));
+            }
+        }
+    }
+
+    /// <summary>Index of the item whose merge key equals <paramref name="keyValue"/>, or -1.</summary>
+    public static int IndexOfKey(JsonArray list, string mergeKey, JsonNode? keyValue, string path)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] is not JsonObject item)
+            {
+                throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {KindName(list[i])}");
+            }
+            if (JsonNode.DeepEquals(item[mergeKey], keyValue))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static bool ContainsScalar(JsonArray list, JsonNode? value)
+    {
+        foreach (var item in list)
+        {
+            if (JsonNode.DeepEquals(item, value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void ExpectKind(JsonNode? existing, JsonValueKind kind, string path)
+    {
+        if (existing is null)
+        {
+            return;
+        }
+        var actual = existing.GetValueKind();
+        if (actual != kind && actual != JsonValueKind.Null)
+        {
+            throw new InjectionException($"pod field {path} is a {KindName(existing)}, but the template merges a {KindName(kind)} into it");
+        }
+    }
+
+    private static string? DirectiveOf(JsonObject o) =>
+        o.TryGetPropertyValue(Directive, out var d) && d is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static void CopyInto(JsonObject target, JsonObject source)
+    {
+        foreach (var (k, v) in source)
+        {
+            if (!k.StartsWith('$'))
+            {
+                target[k] = CleanCloneAny(v);
+            }
+        }
+    }
+
+    private static JsonNode? CleanCloneAny(JsonNode? node) => node switch
+    {
+        JsonObject o => CleanClone(o),
+        JsonArray a => CleanCloneList(a),
+        _ => node?.DeepClone(),
+    };
+
+    /// <summary>A deep copy without SMP directives, for a value that is added rather than merged.</summary>
+    private static JsonObject CleanClone(JsonObject source)
+    {
+        var copy = new JsonObject();
+        CopyInto(copy, source);
+        return copy;
+    }
+
+    private static JsonArray CleanCloneList(JsonArray source)
+    {
+        var copy = new JsonArray();
+        foreach (var item in source)
+        {
+            if (item is JsonObject o && DirectiveOf(o) is "replace" or "delete")
+            {
+                continue;
+            }
+            copy.Add(CleanCloneAny(item));
+        }
+        return copy;
+    }
+
+    internal static string KindName(JsonNode? node) => node is null ? "null" : KindName(node.GetValueKind());
+
+    private static string KindName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "mapping",
+        JsonValueKind.Array => "list",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics.Metrics;
+
+namespace SidecarInjector;
+
+/// <summary>
+/// The injector's own instruments, named as Istio names them (pkg/kube/inject/monitoring.go) so
+/// existing dashboards keep working. Exported by <see cref="Metrics.PrometheusExporter"/>.
+/// </summary>
+internal static class InjectorMetrics
+{
+    public const string MeterName = "SidecarInjector";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "sidecar_injection_requests_total", description: "Webhook calls received.");
+    private static readonly Counter<long> Successes = Meter.CreateCounter<long>(
+        "sidecar_injection_success_total", description: "Pods injected (a patch was returned).");
+    private static readonly Counter<long> Skips = Meter.CreateCounter<long>(
+        "sidecar_injection_skip_total", description: "Reviews allowed unchanged: not a Pod CREATE, not selected, or already injected.");
+    private static readonly Counter<long> Failures = Meter.CreateCounter<long>(
+        "sidecar_injection_failure_total", description: "Reviews refused or not answered with an AdmissionResponse, by reason.");
+    private static readonly Histogram<double> Time = Meter.CreateHistogram(
+        "sidecar_injection_time_seconds", unit: "s", description: "Time to answer a review.",
+        advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1, 3, 5, 10, 20, 30, 60],
+        });
+    private static readonly Counter<long> ConfigReloads = Meter.CreateCounter<long>(
+        "sidecar_injector_config_reloads_total", description: "Config loads, by result (success or failure).");
+    private static readonly Counter<long> CertificateReloads = Meter.CreateCounter<long>(
+        "sidecar_injector_certificate_reloads_total", description: "Certificate loads, by result (success or failure).");
+
+    private static string _configVersion = "";
+
+    static InjectorMetrics()
+    {
+        Meter.CreateObservableGauge("sidecar_injector_config_info", ObserveConfig,
+            description: "Always 1; the version label is the content hash of the loaded config.");
+    }
+
+    public static void Request() => Requests.Add(1);
+
+    public static void Outcome(Admission.InjectionOutcome outcome, string? failureReason, double seconds)
+    {
+        switch (outcome)
+        {
+            case Admission.InjectionOutcome.Injected:
+                Successes.Add(1);
+                break;
+            case Admission.InjectionOutcome.Skipped:
+                Skips.Add(1);
+                break;
+            default:
+                Failure(failureReason ?? "injection_error");
+                break;
+        }
+        Time.Record(seconds);
+    }
+
+    public static void Failure(string reason) => Failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public static void ConfigReloaded(bool success, string? version)
+    {
+        ConfigReloads.Add(1, new KeyValuePair<string, object?>("result", success ? "success" : "failure"));
+        if (success && version is not null)
+        {
+            Volatile.Write(ref _configVersion, version);
+        }
+    }
+
+    public static void CertificateReloaded(bool success) =>
+        CertificateReloads.Add(1, new KeyValuePair<string, object?>("result", success ? "success" : "failure"));
+
+    private static IEnumerable<Measurement<long>> ObserveConfig()
+    {
+        var version = Volatile.Read(ref _configVersion);
+        if (version.Length == 0)
+        {
+            return [];
+        }
+        return [new Measurement<long>(1, new KeyValuePair<string, object?>("version", version))];
+    }
+}

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SidecarInjector.Patch;
+
+/// <summary>
+/// Writes the RFC 6902 patch that turns one JSON tree into another, straight into a buffer.
+/// Every op is valid where it is applied in sequence (array adds ascending, removes descending;
+/// a missing map or list is added whole at its parent), so the apiserver's evanphx/json-patch
+/// applies it as is. Istio gets the same effect from gomodules.xyz/jsonpatch's CreatePatch.
+/// </summary>
+internal sealed class JsonPatchWriter
+{
+    private readonly JsonPointer _pointer = new();
+    private Utf8JsonWriter _writer = null!;
+
+    /// <summary>Number of ops written by the last <see cref="WriteDiff"/>.</summary>
+    public int OperationCount { get; private set; }
+
+    public void WriteDiff(JsonNode original, JsonNode modified, Utf8JsonWriter writer)
+    {
+        _writer = writer;
+        _pointer.Reset();
+        OperationCount = 0;
+        writer.WriteStartArray();
+        Diff(original, modified);
+        writer.WriteEndArray();
+        writer.Flush();
+        _writer = null!;
+    }
+
+    private void Diff(JsonNode? from, JsonNode? to)
+    {
+        switch (from, to)
+        {
+            case (JsonObject a, JsonObject b):
+                DiffObjects(a, b);
+                break;
+            case (JsonArray a, JsonArray b):
+                DiffArrays(a, b);
+                break;
+            default:
+                if (!JsonNode.DeepEquals(from, to))
+                {
+                    WriteOp("replace"u8, to);
+                }
+                break;
+        }
+    }
+
+    private void DiffObjects(JsonObject from, JsonObject to)
+    {
+        foreach (var (key, value) in from)
+        {
+            if (!to.ContainsKey(key))
+            {
+                int mark = _pointer.Push(key);
+                WriteRemove();
+                _pointer.Pop(mark);
+            }
+            else
+            {
+                var target = to[key];
+                if (!ReferenceEquals(value, target))
+                {
+                    int mark = _pointer.Push(key);
+                    Diff(value, target);
+                    _pointer.Pop(mark);
+                }
+            }
+        }
+        foreach (var (key, value) in to)
+        {
+            if (!from.ContainsKey(key))
+            {
+                int mark = _pointer.Push(key);
+                WriteOp("add"u8, value);
+                _pointer.Pop(mark);
+            }
+        }
+    }
+
+    private void DiffArrays(JsonArray from, JsonArray to)
+    {
+        if (IsSubsequence(from, to))
+        {
+            // Only insertions (the common case: containers, volumes appended or prepended).
+            int i = 0;
+            for (int j = 0; j < to.Count; j++)
+            {
+                if (i < from.Count && JsonNode.DeepEquals(from[i], to[j]))
+                {
+                    i++;
+                    continue;
+                }
+                int mark = _pointer.Push(j);
+                WriteOp("add"u8, to[j]);
+                _pointer.Pop(mark);
+            }
+            return;
+        }
+        if (IsSubsequence(to, from))
+        {
+            // Only deletions: remove from the back so earlier indexes stay valid.
+            var keep = new bool[from.Count];
+            int j = 0;
+            for (int i = 0; i < from.Count && j < to.Count; i++)
+            {
+                if (JsonNode.DeepEquals(from[i], to[j]))
+                {
+                    keep[i] = true;
+                    j++;
+                }
+            }
+            for (int i = from.Count - 1; i >= 0; i--)
+            {
+                if (!keep[i])
+                {
+                    int mark = _pointer.Push(i);
+                    WriteRemove();
+                    _pointer.Pop(mark);
+                }
+            }
+            return;
+        }
+        // Anything else: position by position, then the tail.
+        int common = Math.Min(from.Count, to.Count);
+        for (int k = 0; k < common; k++)
+        {
+            int mark = _pointer.Push(k);
+            Diff(from[k], to[k]);
+            _pointer.Pop(mark);
+        }
+        for (int k = common; k < to.Count; k++)
+        {
+            int mark = _pointer.Push(k);
+            WriteOp("add"u8, to[k]);
+            _pointer.Pop(mark);
+        }
+        for (int k = from.Count - 1; k >= common; k--)
+        {
+            int mark = _pointer.Push(k);
+            WriteRemove();
+            _pointer.Pop(mark);
+        }
+    }
+
+    /// <summary>True when every item of <paramref name="small"/> appears in <paramref name="large"/> in order.</summary>
+    private static bool IsSubsequence(JsonArray small, JsonArray large)
+    {
+        if (small.Count > large.Count)
+        {
+            return false;
+        }
+        int i = 0;
+        for (int j = 0; j < large.Count && i < small.Count; j++)
+        {
+            if (JsonNode.DeepEquals(small[i], large[j]))
+            {
+                i++;
+            }
+        }
+        return i == small.Count;
+    }
+
+    private void WriteOp(ReadOnlySpan<byte> op, JsonNode? value)
+    {
+        _writer.WriteStartObject();
+        _writer.WriteString("op"u8, op);
+        _writer.WriteString("path"u8, _pointer.Current);
+        _writer.WritePropertyName("value"u8);
+        if (value is null)
+        {
+            _writer.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(_writer);
+        }
+        _writer.WriteEndObject();
+        OperationCount++;
+    }
+
+    private void WriteRemove()
+    {
+        _writer.WriteStartObject();
+        _writer.WriteString("op"u8, "remove"u8);
+        _writer.WriteString("path"u8, _pointer.Current);
+        _writer.WriteEndObject();
+        OperationCount++;
+    }
+}

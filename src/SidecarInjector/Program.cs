@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using SidecarInjector.CommandLine;
+using SidecarInjector.Hosting;
+
+namespace SidecarInjector;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var command = CommandLineParser.Parse(args, Environment.GetEnvironmentVariable);
+        switch (command)
+        {
+            case Command.Help:
+                Console.Out.Write(HelpText.Build());
+                return 0;
+            case Command.Version:
+                Console.Out.WriteLine("sidecar-injector " + (typeof(Program).Assembly.GetName().Version?.ToString() ?? "dev"));
+                return 0;
+            case Command.SampleReview sample:
+                Console.Out.WriteLine(SampleReview.Build(sample.V1Beta1));
+                return 0;
+            case Command.Invalid invalid:
+                Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
+                return 2;
+            case Command.Serve serve:
+                return await WebhookServer.RunAsync(serve.Options, started);
+            default:
+                return 2;
+        }
+    }
+}
