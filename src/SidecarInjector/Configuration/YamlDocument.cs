@@ -26,9 +26,9 @@ internal static class YamlDocument
     public static List<JsonNode?> ParseAll(string text, string sourceName)
     {
         var result = new List<JsonNode?>();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            var parser = new Parser(new StringReader(text));
             parser.Consume<StreamStart>();
             while (parser.TryConsume<DocumentStart>(out _))
             {
@@ -42,6 +42,12 @@ internal static class YamlDocument
         catch (YamlException e)
         {
             throw new ConfigException(sourceName, (int)e.Start.Line, (int)e.Start.Column, e.Message);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this on some malformed input instead of a YamlException.
+            var near = parser.Current?.End ?? Mark.Empty;
+            throw new ConfigException(sourceName, Math.Max(1, (int)near.Line), (int)near.Column, "YAML syntax error after this point");
         }
         return result;
     }
@@ -89,7 +95,8 @@ internal static class YamlDocument
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = parser.Current!;
-                var keyNode = ReadNode(parser, anchors, source, depth + 1);
+                // Keys of Kubernetes objects are strings: a plain `y` or `on` key stays a string.
+                var keyNode = keyEvent is Scalar keyScalar ? ConsumeKey(parser, keyScalar, anchors) : ReadNode(parser, anchors, source, depth + 1);
                 var value = ReadNode(parser, anchors, source, depth + 1);
                 if (keyNode is JsonValue keyValue && keyValue.GetValueKind() == System.Text.Json.JsonValueKind.String
                     && keyValue.GetValue<string>() == "<<" && keyEvent is Scalar { IsQuotedImplicit: false, Style: ScalarStyle.Plain })
@@ -107,6 +114,14 @@ internal static class YamlDocument
 
         var current = parser.Current!;
         throw new ConfigException(source, (int)current.Start.Line, (int)current.Start.Column, "unexpected YAML event " + current.GetType().Name);
+    }
+
+    private static JsonValue ConsumeKey(IParser parser, Scalar key, Dictionary<string, JsonNode?> anchors)
+    {
+        parser.MoveNext();
+        var value = JsonValue.Create(key.Value);
+        Remember(anchors, key.Anchor, value);
+        return value;
     }
 
     private static void Remember(Dictionary<string, JsonNode?> anchors, AnchorName anchor, JsonNode? value)
@@ -188,8 +203,8 @@ internal static class YamlDocument
 
     private static bool? ResolveBool(string text) => text switch
     {
-        "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y" => true,
-        "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N" => false,
+        "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" => true,
+        "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" => false,
         _ => null,
     };
 

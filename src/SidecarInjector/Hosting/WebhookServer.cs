@@ -28,6 +28,18 @@ internal static partial class WebhookServer
 
     public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp)
     {
+        await using var server = await StartAsync(options, startedTimestamp);
+        if (options.Dev)
+        {
+            Console.WriteLine(DevBanner(server.Addresses));
+        }
+        await server.WaitForShutdownAsync();
+        return 0;
+    }
+
+    /// <summary>Loads config and certificate, binds both ports and returns once listening.</summary>
+    public static async Task<RunningServer> StartAsync(ServeOptions options, long startedTimestamp)
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -41,7 +53,7 @@ internal static partial class WebhookServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
+        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
@@ -49,7 +61,7 @@ internal static partial class WebhookServer
         }).SetMinimumLevel(level));
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
-        using var exporter = new PrometheusExporter();
+        var exporter = new PrometheusExporter();
         var configStore = new ConfigStore(
             options.ConfigDir is null ? ConfigLoader.ReadEmbeddedDefault : () => ConfigLoader.ReadDirectory(options.ConfigDir),
             loggerFactory.CreateLogger("SidecarInjector.Config"));
@@ -97,10 +109,10 @@ internal static partial class WebhookServer
         var app = builder.Build();
         app.Run(context => context.Request.IsHttps ? webhook.HandleAsync(context) : admin.HandleAsync(context));
 
-        using var configWatcher = options.ConfigDir is null
+        var configWatcher = options.ConfigDir is null
             ? null
             : new MountWatcher(options.ConfigDir, () => configStore.Reload(), WatchDebounce, options.PollInterval);
-        using var certWatchers = options.Dev
+        var certWatchers = options.Dev
             ? null
             : new CertificateWatchers(options, certificates, options.PollInterval);
 
@@ -109,13 +121,14 @@ internal static partial class WebhookServer
         var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         var listening = string.Join(", ", addresses);
         LogListening(log, listening, admin.IsReady, startupMilliseconds);
-        if (options.Dev)
+        return new RunningServer(app, [.. addresses], () =>
         {
-            Console.WriteLine(DevBanner(addresses));
-        }
-        await app.WaitForShutdownAsync();
-        LogStopped(log);
-        return 0;
+            configWatcher?.Dispose();
+            certWatchers?.Dispose();
+            exporter.Dispose();
+            LogStopped(log);
+            loggerFactory.Dispose();
+        });
     }
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
@@ -130,7 +143,7 @@ internal static partial class WebhookServer
         }
     }
 
-    private static string DevBanner(ICollection<string> addresses)
+    private static string DevBanner(IReadOnlyList<string> addresses)
     {
         var self = Environment.ProcessPath ?? "sidecar-injector";
         var https = addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal)) ?? "https://localhost:9443";

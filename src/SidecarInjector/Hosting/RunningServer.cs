@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace SidecarInjector.Hosting;
+
+/// <summary>A started server: its bound addresses, and how to stop it (gracefully, draining reviews).</summary>
+internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> addresses, Action cleanup) : IAsyncDisposable
+{
+    private int _disposed;
+
+    public IReadOnlyList<string> Addresses { get; } = addresses;
+
+    /// <summary>The port of the first address with this scheme ("https" or "http").</summary>
+    public int Port(string scheme)
+    {
+        foreach (var address in Addresses)
+        {
+            if (address.StartsWith(scheme + "://", StringComparison.Ordinal))
+            {
+                return new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+            }
+        }
+        throw new InvalidOperationException("no " + scheme + " listener");
+    }
+
+    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await app.StopAsync();
+        await app.DisposeAsync();
+        cleanup();
+    }
+}
