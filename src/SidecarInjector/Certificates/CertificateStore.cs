@@ -92,7 +92,7 @@ internal sealed partial class CertificateStore
                 LogLoaded(_logger, leaf.Subject, leaf.NotAfter, leaf.Thumbprint);
                 return true;
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
             {
                 // Expected for a moment during rotation, when one file is new and the other old.
                 return Fail("certificate and key do not form a valid pair yet: " + e.Message);
