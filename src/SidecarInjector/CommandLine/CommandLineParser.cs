@@ -34,7 +34,8 @@ internal static class CommandLineParser
         ("--max-request-bytes", "BYTES", "largest AdmissionReview accepted, else 413 (default 7340032, as controller-runtime)"),
         ("--revision", "NAME", "revision written into the sidecar.istio.io/status annotation (default 'default')"),
         ("--poll-interval", "SECONDS", "fallback re-read of config and certificate files (default 30)"),
-        ("--shutdown-timeout", "SECONDS", "time to finish in-flight reviews after SIGTERM (default 25)"),
+        ("--shutdown-delay", "SECONDS", "after SIGTERM, keep serving but report not ready, so the Service stops sending first (default 5)"),
+        ("--shutdown-timeout", "SECONDS", "then time to finish in-flight reviews (default 25)"),
         ("--log-level", "LEVEL", "Trace, Debug, Information, Warning, Error (default Information)"),
     ];
 
@@ -142,6 +143,7 @@ internal static class CommandLineParser
             Revision = v.GetValueOrDefault("--revision", "default"),
             PollInterval = TimeSpan.FromSeconds(Number(v, "--poll-interval", 30, min: 1)),
             ShutdownTimeout = TimeSpan.FromSeconds(Number(v, "--shutdown-timeout", 25, min: 0)),
+            ShutdownDelay = TimeSpan.FromSeconds(Number(v, "--shutdown-delay", dev ? 0 : 5, min: 0)),
             LogLevel = v.GetValueOrDefault("--log-level", "Information"),
         };
         if (options.Port == options.AdminPort && options.Port != 0)

@@ -20,5 +20,7 @@ internal sealed record ServeOptions
     public string Revision { get; init; } = "default";
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>After SIGTERM, keep serving (not ready) this long so endpoints drop the pod first.</summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
     public string LogLevel { get; init; } = "Information";
 }

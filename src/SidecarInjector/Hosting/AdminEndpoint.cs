@@ -29,7 +29,10 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         }
     }
 
-    public bool IsReady => config.Current is not null && certificates.Current is not null;
+    public bool IsReady => !Draining && config.Current is not null && certificates.Current is not null;
+
+    /// <summary>Set once shutdown has begun: still serving, no longer ready.</summary>
+    public bool Draining { get; set; }
 
     private Task Readiness(HttpContext context)
     {
@@ -38,6 +41,10 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
             return Text(context, StatusCodes.Status200OK, "ok: config " + config.Current!.Version);
         }
         var reasons = new List<string>();
+        if (Draining)
+        {
+            reasons.Add("shutting down");
+        }
         if (config.Current is null)
         {
             reasons.Add("no valid injector config: " + (config.LastError ?? "not loaded yet"));

@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 
 namespace SidecarInjector.Hosting;
 
 /// <summary>A started server: its bound addresses, and how to stop it (gracefully, draining reviews).</summary>
-internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> addresses, Action cleanup) : IAsyncDisposable
+internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> addresses, Func<TimeSpan> beginDrain, Action cleanup) : IAsyncDisposable
 {
     private int _disposed;
 
@@ -23,13 +22,16 @@ internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> ad
         throw new InvalidOperationException("no " + scheme + " listener");
     }
 
-    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+        var delay = beginDrain();
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay);
         }
         await app.StopAsync();
         await app.DisposeAsync();

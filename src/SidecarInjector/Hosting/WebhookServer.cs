@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,12 +29,24 @@ internal static partial class WebhookServer
 
     public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp)
     {
+        // We own the signals (not the host's console lifetime), so that SIGTERM first drains.
+        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void RequestStop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopRequested.TrySetResult();
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
+        using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);
+
         await using var server = await StartAsync(options, startedTimestamp);
         if (options.Dev)
         {
             Console.WriteLine(DevBanner(server.Addresses));
         }
-        await server.WaitForShutdownAsync();
+        await stopRequested.Task;
+        await server.DisposeAsync();
         return 0;
     }
 
@@ -51,7 +64,11 @@ internal static partial class WebhookServer
         builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var level) ? level : LogLevel.Information);
         // Per-request framework logs cost time on the hot path and say nothing new.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // The delay runs inside the host's stop, so the timeout covers both.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
 
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
         {
@@ -123,6 +140,12 @@ internal static partial class WebhookServer
         LogListening(log, listening, admin.IsReady, startupMilliseconds);
         return new RunningServer(app, [.. addresses], () =>
         {
+            // Still serving, no longer ready: the Service drops this pod before the listener closes.
+            admin.Draining = true;
+            LogDraining(log, options.ShutdownDelay.TotalSeconds);
+            return options.ShutdownDelay;
+        }, () =>
+        {
             configWatcher?.Dispose();
             certWatchers?.Dispose();
             exporter.Dispose();
@@ -164,6 +187,9 @@ internal static partial class WebhookServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Addresses}; ready: {Ready}; started in {Milliseconds:F1} ms")]
     private static partial void LogListening(ILogger logger, string addresses, bool ready, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: not ready, serving for {Seconds} s more, then draining in-flight reviews")]
+    private static partial void LogDraining(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);

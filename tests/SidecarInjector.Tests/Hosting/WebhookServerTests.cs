@@ -157,3 +157,22 @@ public sealed class WebhookServerTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, notWebhook.StatusCode);
     }
 }
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task On_shutdown_the_server_reports_not_ready_but_keeps_serving_during_the_delay()
+    {
+        var harness = await ServerHarness.StartAsync(o => o with { ShutdownDelay = TimeSpan.FromSeconds(3) });
+        using var admin = harness.AdminClient();
+        using var client = harness.WebhookClient(out _);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
+
+        var stopping = harness.DisposeAsync().AsTask();
+        Assert.True(await ServerHarness.Eventually(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(2)));
+        using var response = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(Reviews.Parse(await response.Content.ReadAsStringAsync()).Patch);
+        await stopping;
+    }
+}

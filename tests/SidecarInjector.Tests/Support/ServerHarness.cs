@@ -67,6 +67,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             TlsKeyFile = secret.PathOf("tls.key"),
             ConfigDir = configDir,
             LogLevel = "Warning",
+            ShutdownDelay = TimeSpan.Zero,
         };
         options = customize?.Invoke(options) ?? options;
         var server = await WebhookServer.StartAsync(options, Stopwatch.GetTimestamp());
