@@ -37,6 +37,7 @@ internal static class CommandLineParser
         ("--shutdown-delay", "SECONDS", "after SIGTERM, keep serving but report not ready, so the Service stops sending first (default 5)"),
         ("--shutdown-timeout", "SECONDS", "then time to finish in-flight reviews (default 25)"),
         ("--log-level", "LEVEL", "Trace, Debug, Information, Warning, Error (default Information)"),
+        ("--enable-noop-endpoint", null, "also serve POST /noop (reads the review, answers a constant): the baseline for load tests"),
     ];
 
     public static Command Parse(string[] args, Func<string, string?> environment)
@@ -145,6 +146,7 @@ internal static class CommandLineParser
             ShutdownTimeout = TimeSpan.FromSeconds(Number(v, "--shutdown-timeout", 25, min: 0)),
             ShutdownDelay = TimeSpan.FromSeconds(Number(v, "--shutdown-delay", dev ? 0 : 5, min: 0)),
             LogLevel = v.GetValueOrDefault("--log-level", "Information"),
+            NoopEndpoint = Switch(v, "--enable-noop-endpoint"),
         };
         if (options.Port == options.AdminPort && options.Port != 0)
         {

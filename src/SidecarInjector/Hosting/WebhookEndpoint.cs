@@ -11,12 +11,20 @@ namespace SidecarInjector.Hosting;
 /// The HTTPS side: checks method, content type and size, reads the body into one span, runs the
 /// <see cref="AdmissionHandler"/>, and writes its answer with a Content-Length (keep-alive friendly).
 /// </summary>
-internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long maxRequestBytes, ILogger logger)
+internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long maxRequestBytes, bool noopEndpoint, ILogger logger)
 {
+    private static readonly byte[] NoopAnswer =
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"\",\"allowed\":true}}"u8.ToArray();
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var path = request.Path.Value ?? "";
+        if (noopEndpoint && path == "/noop")
+        {
+            await Noop(context);
+            return;
+        }
         if (!(path == "/inject" || path.StartsWith("/inject/", StringComparison.Ordinal)))
         {
             await WriteText(context, StatusCodes.Status404NotFound, "not found: the webhook serves POST /inject");
@@ -155,6 +163,26 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
         {
             output.Dispose();
         }
+    }
+
+    /// <summary>The load-test baseline: the same body read and a same-sized framing, no admission work.</summary>
+    private static async Task Noop(HttpContext context)
+    {
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(context.RequestAborted);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                reader.AdvanceTo(read.Buffer.End);
+                break;
+            }
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = NoopAnswer.Length;
+        await context.Response.BodyWriter.WriteAsync(NoopAnswer);
     }
 
     private Task Reject(HttpContext context, int status, string reason, string message)

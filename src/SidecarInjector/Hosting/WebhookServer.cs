@@ -101,7 +101,7 @@ internal static partial class WebhookServer
         }
 
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
-        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
+        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
         var admin = new AdminEndpoint(configStore, certificates, exporter);
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Injection throughput against a no-op endpoint on the same stack, measured in the same run:
+# HTTP/1.1 keep-alive over TLS (as the apiserver calls webhooks), h2load --h1, N connections.
+# Also reports binary size, time from exec to ready, idle RSS and RSS under load.
+#
+# Usage: perf/throughput.sh [PATH/TO/sidecar-injector] [connections] [requests-per-round] [rounds]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+binary=${1:-$repo/out/sidecar-injector}
+connections=${2:-8}
+requests=${3:-100000}
+rounds=${4:-3}
+command -v h2load > /dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 1; }
+[[ -x $binary ]] || { echo "no binary at $binary: dotnet publish src/SidecarInjector -c Release -o out" >&2; exit 1; }
+
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000)); admin=$((port + 1))
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+"$binary" sample-review > "$work/review.json"
+
+started=$(date +%s%N)
+"$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Warning > "$work/server.log" 2>&1 &
+pid=$!
+until curl -fsS "http://127.0.0.1:$admin/readyz" > /dev/null 2>&1; do sleep 0.001; done
+ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+sleep 1
+idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+
+run() { # path → requests/s
+  h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
+    -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
+    | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && $8 + 0 != 0 {print "ERRORS: " $0 > "/dev/stderr"}'
+}
+run /noop > /dev/null; run /inject > /dev/null   # warm up both paths
+peak=0
+noop_sum=0; inject_sum=0
+for round in $(seq 1 "$rounds"); do
+  noop=$(run /noop)
+  inject=$(run /inject)
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  echo "round $round: noop ${noop} req/s, inject ${inject} req/s"
+  noop_sum=$(echo "$noop_sum + $noop" | bc -l); inject_sum=$(echo "$inject_sum + $inject" | bc -l)
+done
+peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+echo "binary size:            $(stat -c %s "$binary") bytes"
+echo "exec to ready:          ${ready_ms} ms (including the curl poll)"
+echo "server log:             $(grep -o 'started in [0-9.]* ms' "$work/server.log" || true)"
+echo "idle RSS:               $((idle_rss / 1024)) MiB"
+echo "peak RSS under load:    $((peak / 1024)) MiB"
+printf 'noop mean:              %.0f req/s\n' "$(echo "$noop_sum / $rounds" | bc -l)"
+printf 'inject mean:            %.0f req/s\n' "$(echo "$inject_sum / $rounds" | bc -l)"
+printf 'inject / noop:          %.1f %%\n' "$(echo "100 * $inject_sum / $noop_sum" | bc -l)"
