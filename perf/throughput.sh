@@ -19,7 +19,7 @@ trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$binary" sample-review > "$work/review.json"
 
 started=$(date +%s%N)
-"$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Warning > "$work/server.log" 2>&1 &
+"$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Information > "$work/server.log" 2>&1 &
 pid=$!
 until curl -fsS "http://127.0.0.1:$admin/readyz" > /dev/null 2>&1; do sleep 0.001; done
 ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
@@ -29,7 +29,7 @@ idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 run() { # path → requests/s
   h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
     -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
-    | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && $8 + 0 != 0 {print "ERRORS: " $0 > "/dev/stderr"}'
+    | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && ($10 + 0 != 0 || $12 + 0 != 0) {print "ERRORS: " $0 > "/dev/stderr"}'
 }
 run /noop > /dev/null; run /inject > /dev/null   # warm up both paths
 peak=0

@@ -15,11 +15,14 @@ namespace SidecarInjector.Admission;
 internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision)
 {
     private static readonly JsonDocumentOptions PodParseOptions = new() { MaxDepth = 64 };
+    private static readonly CachedAnswer Unchanged = new(InjectionOutcome.Skipped, null, null, null);
 
     [ThreadStatic]
     private static JsonPatchWriter? t_patchWriter;
 
-    /// <summary>Why the last call was denied; a metrics label.</summary>
+    private readonly InjectionMemo _memo = new();
+
+    /// <summary>How the review ended, and for a denial, why.</summary>
     public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message);
 
     /// <summary>
@@ -31,37 +34,45 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         var request = AdmissionReviewReader.Read(body);
         if (!request.IsPodCreate || request.ObjectLength == 0)
         {
-            AdmissionResponseWriter.WriteAllowed(output, request, default);
+            AdmissionResponseWriter.WriteAllowed(output, request, null);
             return new(InjectionOutcome.Skipped, null, null);
         }
 
         var snapshot = config() ?? throw new NotReadyException();
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
+        int hash = InjectionMemo.HashOf(pod, request.Namespace, path);
+        var answer = _memo.Find(hash, snapshot, request.Namespace, path, pod);
+        if (answer is null)
+        {
+            answer = Decide(snapshot, request, pod, path);
+            _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
+        }
+        AdmissionResponseWriter.Write(output, request, answer);
+        return new(answer.Outcome, answer.FailureReason, answer.Message);
+    }
+
+    private CachedAnswer Decide(ConfigSnapshot snapshot, AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
+    {
         try
         {
             var facts = PodFactsReader.Read(pod, request.Namespace);
             if (!InjectionDecision.IsRequired(snapshot.Policy, snapshot.NeverInjectSelector, snapshot.AlwaysInjectSelector, facts))
             {
-                AdmissionResponseWriter.WriteAllowed(output, request, default);
-                return new(InjectionOutcome.Skipped, null, null);
+                return Unchanged;
             }
-
             using var patch = new PooledBufferWriter(16 * 1024);
             int operations = WritePatch(snapshot, pod, path, patch);
-            AdmissionResponseWriter.WriteAllowed(output, request, operations == 0 ? default : patch.WrittenSpan);
-            return new(operations == 0 ? InjectionOutcome.Skipped : InjectionOutcome.Injected, null, null);
+            return operations == 0
+                ? Unchanged
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan));
         }
         catch (InjectionException e)
         {
-            var message = "sidecar injection failed: " + e.Message;
-            AdmissionResponseWriter.WriteDenied(output, request, 400, "BadRequest", message);
-            return new(InjectionOutcome.Denied, "injection_error", message);
+            return new CachedAnswer(InjectionOutcome.Denied, "injection_error", "sidecar injection failed: " + e.Message, null);
         }
         catch (JsonException e)
         {
-            var message = "sidecar injection failed: the pod is not valid JSON: " + e.Message;
-            AdmissionResponseWriter.WriteDenied(output, request, 400, "BadRequest", message);
-            return new(InjectionOutcome.Denied, "pod_decode_error", message);
+            return new CachedAnswer(InjectionOutcome.Denied, "pod_decode_error", "sidecar injection failed: the pod is not valid JSON: " + e.Message, null);
         }
     }
 

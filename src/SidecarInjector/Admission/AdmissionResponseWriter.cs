@@ -8,22 +8,51 @@ internal static class AdmissionResponseWriter
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
 
-    public static void WriteAllowed(IBufferWriter<byte> output, AdmissionRequest request, ReadOnlySpan<byte> patch)
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes the answer for <paramref name="answer"/>; only uid and version come from the request.</summary>
+    public static void Write(IBufferWriter<byte> output, AdmissionRequest request, CachedAnswer answer)
     {
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        if (answer.Outcome == InjectionOutcome.Denied)
+        {
+            WriteDenied(output, request, 400, "BadRequest", answer.Message ?? "sidecar injection failed");
+        }
+        else
+        {
+            WriteAllowed(output, request, answer.QuotedPatch);
+        }
+    }
+
+    /// <summary>An allowed answer; <paramref name="quotedPatch"/> is the patch's JSON string token, or null.</summary>
+    public static void WriteAllowed(IBufferWriter<byte> output, AdmissionRequest request, byte[]? quotedPatch)
+    {
+        var writer = Rent(output);
         WriteStart(writer, request);
         writer.WriteBoolean("allowed"u8, true);
-        if (!patch.IsEmpty)
+        if (quotedPatch is not null)
         {
             writer.WriteString("patchType"u8, "JSONPatch"u8);
-            writer.WriteBase64String("patch"u8, patch);
+            writer.WritePropertyName("patch"u8);
+            writer.WriteRawValue(quotedPatch, skipInputValidation: true);
         }
         WriteEnd(writer);
     }
 
+    /// <summary>The patch as a JSON string token holding its base64, ready for <see cref="WriteAllowed"/>.</summary>
+    public static byte[] QuotePatch(ReadOnlySpan<byte> patch)
+    {
+        // Padded base64 has exactly this length, so the array needs no trimming.
+        var quoted = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(patch.Length) + 2];
+        quoted[0] = (byte)'"';
+        System.Buffers.Text.Base64.EncodeToUtf8(patch, quoted.AsSpan(1), out _, out int written);
+        quoted[written + 1] = (byte)'"';
+        return quoted;
+    }
+
     public static void WriteDenied(IBufferWriter<byte> output, AdmissionRequest request, int code, string reason, string message)
     {
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        var writer = Rent(output);
         WriteStart(writer, request);
         writer.WriteBoolean("allowed"u8, false);
         writer.WriteStartObject("status"u8);
@@ -35,6 +64,21 @@ internal static class AdmissionResponseWriter
         writer.WriteNumber("code"u8, code);
         writer.WriteEndObject();
         WriteEnd(writer);
+    }
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
+    {
+        var writer = t_writer;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output, WriterOptions);
+            t_writer = writer;
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+        return writer;
     }
 
     private static void WriteStart(Utf8JsonWriter writer, AdmissionRequest request)
@@ -51,5 +95,7 @@ internal static class AdmissionResponseWriter
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
+        // Drop the reference to the caller's buffer; the writer itself is kept for the next answer.
+        writer.Reset(Stream.Null);
     }
 }
