@@ -54,14 +54,9 @@ internal static partial class WebhookServer
     public static async Task<RunningServer> StartAsync(ServeOptions options, long startedTimestamp)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var level = Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
-        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var level) ? level : LogLevel.Information);
+        ConfigureConsole(builder.Logging, level);
         // Per-request framework logs cost time on the hot path and say nothing new.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
@@ -70,12 +65,8 @@ internal static partial class WebhookServer
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
 
-        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        }).SetMinimumLevel(level));
+        // Our own components log before the host exists (config and certificate load first).
+        var loggerFactory = LoggerFactory.Create(logging => ConfigureConsole(logging, level));
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
         var exporter = new PrometheusExporter();
@@ -153,6 +144,15 @@ internal static partial class WebhookServer
             loggerFactory.Dispose();
         });
     }
+
+    private static void ConfigureConsole(ILoggingBuilder logging, LogLevel level) => logging
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        })
+        .SetMinimumLevel(level);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

@@ -40,7 +40,7 @@ internal static class PodInjector
         return merged;
     }
 
-    private static List<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod)
+    private static IReadOnlyList<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod)
     {
         if (pod["metadata"]?["annotations"]?[TemplateSelection.TemplatesAnnotation] is JsonValue requested
             && requested.TryGetValue<string>(out var list))
@@ -50,7 +50,7 @@ internal static class PodInjector
                 ?? throw new InjectionException(
                     $"annotation {TemplateSelection.TemplatesAnnotation} asks for template '{TemplateSelection.FirstMissing(names, config.Templates, config.Aliases)}', which the injector config does not define");
         }
-        return [.. config.DefaultTemplateSet];
+        return config.DefaultTemplateSet;
     }
 
     /// <summary>
