@@ -61,7 +61,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 return Unchanged;
             }
             using var patch = new PooledBufferWriter(16 * 1024);
-            int operations = WritePatch(snapshot, pod, path, patch);
+            int operations = WritePatch(snapshot, pod, request.Namespace, path, patch);
             return operations == 0
                 ? Unchanged
                 : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan));
@@ -76,14 +76,14 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
     }
 
-    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, ReadOnlySpan<char> path, PooledBufferWriter patch)
+    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch)
     {
         var pod = JsonNode.Parse(podBytes, documentOptions: PodParseOptions) as JsonObject
             ?? throw new InjectionException("the object is not a JSON object");
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
 
-        var injected = PodInjector.Inject(snapshot, pod, revision, InjectPathParameters.Parse(path));
+        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path));
 
         var patchWriter = t_patchWriter ??= new JsonPatchWriter();
         using var writer = new Utf8JsonWriter(patch);

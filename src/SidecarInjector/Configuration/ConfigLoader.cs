@@ -15,6 +15,7 @@ internal static class ConfigLoader
 {
     public const string ConfigFile = "config";
     public const string ValuesFile = "values";
+    public const string MeshFile = "mesh";
 
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
@@ -23,7 +24,7 @@ internal static class ConfigLoader
     };
 
     /// <summary>The raw files of one version, read together so that their hash names the version.</summary>
-    internal sealed record ConfigFiles(string Source, byte[] Config, byte[]? Values)
+    internal sealed record ConfigFiles(string Source, byte[] Config, byte[]? Values, byte[]? Mesh = null)
     {
         public string Version()
         {
@@ -31,6 +32,8 @@ internal static class ConfigLoader
             sha.AppendData(Config);
             sha.AppendData([0]);
             sha.AppendData(Values ?? []);
+            sha.AppendData([0]);
+            sha.AppendData(Mesh ?? []);
             return Convert.ToHexStringLower(sha.GetHashAndReset().AsSpan(0, 8));
         }
     }
@@ -43,8 +46,13 @@ internal static class ConfigLoader
         {
             throw new ConfigException(configPath, 0, 0, "file not found");
         }
-        var valuesPath = Path.Combine(directory, ValuesFile);
-        return new ConfigFiles(directory, File.ReadAllBytes(configPath), File.Exists(valuesPath) ? File.ReadAllBytes(valuesPath) : null);
+        return new ConfigFiles(directory, File.ReadAllBytes(configPath), ReadOptional(ValuesFile), ReadOptional(MeshFile));
+
+        byte[]? ReadOptional(string name)
+        {
+            var path = Path.Combine(directory, name);
+            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        }
     }
 
     /// <summary>The default compiled into the binary (the same files deploy/ ships).</summary>
@@ -62,7 +70,10 @@ internal static class ConfigLoader
         }
     }
 
-    public static ConfigSnapshot Load(ConfigFiles files)
+    /// <summary>Loads with the process environment (read by the templates' env function).</summary>
+    public static ConfigSnapshot Load(ConfigFiles files) => Load(files, Environment.GetEnvironmentVariable, meshDefaults: null);
+
+    public static ConfigSnapshot Load(ConfigFiles files, Func<string, string?> environment, JsonObject? meshDefaults)
     {
         var warnings = new List<string>();
         var configName = files.Source == "embedded default" ? "embedded config" : Path.Combine(files.Source, ConfigFile);
@@ -93,8 +104,22 @@ internal static class ConfigLoader
             };
         }
 
+        var meshName = files.Source == "embedded default" ? "embedded mesh" : Path.Combine(files.Source, MeshFile);
+        JsonObject? meshOverlay = null;
+        if (files.Mesh is { Length: > 0 } meshBytes)
+        {
+            meshOverlay = YamlDocument.Parse(Decode(meshBytes, meshName), meshName) switch
+            {
+                null => null,
+                JsonObject o => o,
+                _ => throw new ConfigException(meshName, 1, 1, "mesh must be a MeshConfig mapping"),
+            };
+        }
+        var mesh = Mesh.MeshConfig.Apply(meshDefaults, meshOverlay);
+
         var policy = ReadPolicy(config["policy"], configName);
-        var templates = ReadTemplates(config["templates"], configName);
+        var functions = Templates.Go.IstioFunctions.InjectionFunctions(environment);
+        var templates = ReadTemplates(config["templates"], configName, functions);
         if (templates.Count == 0)
         {
             warnings.Add($"{configName}: no templates are defined, so injected pods get only annotations");
@@ -121,6 +146,8 @@ internal static class ConfigLoader
             Templates = templates,
             Aliases = aliases,
             Values = values,
+            Mesh = mesh,
+            Environment = environment,
             Warnings = warnings,
             DefaultTemplateSet = defaultSet,
         };
@@ -151,7 +178,7 @@ internal static class ConfigLoader
         };
     }
 
-    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, string source)
+    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, string source, Templates.Go.FunctionTable functions)
     {
         var templates = new Dictionary<string, SidecarTemplate>(StringComparer.Ordinal);
         if (node is null)
@@ -165,7 +192,7 @@ internal static class ConfigLoader
         foreach (var (name, text) in map)
         {
             var body = text is null ? "" : ReadString(text, source, "templates." + name);
-            templates[name] = TemplateCompiler.Compile(name, body, source);
+            templates[name] = TemplateCompiler.Compile(name, body, source, functions);
         }
         return templates;
     }

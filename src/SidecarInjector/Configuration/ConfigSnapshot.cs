@@ -21,6 +21,10 @@ internal sealed class ConfigSnapshot
     public required IReadOnlyDictionary<string, SidecarTemplate> Templates { get; init; }
     public required IReadOnlyDictionary<string, IReadOnlyList<string>> Aliases { get; init; }
     public required JsonObject Values { get; init; }
+    /// <summary>MeshConfig (proto-JSON): built-in defaults with the optional mesh file over them.</summary>
+    public required JsonObject Mesh { get; init; }
+    /// <summary>What the templates' env function reads.</summary>
+    public required Func<string, string?> Environment { get; init; }
     /// <summary>Things the loader accepted but wants a human to see (unknown keys and the like).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 

@@ -14,17 +14,23 @@ internal static class PodInjector
     public static JsonObject Inject(
         ConfigSnapshot config,
         JsonObject original,
+        string ns,
         string revision,
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
     {
         var templates = SelectTemplates(config, original);
         var merged = original.DeepClone().AsObject();
 
+        // Built at most once per pod, and only if a template has actions.
+        object? data = null;
+        object? Data() => data ??= InjectionData.Build(original, ns, config.Values, config.Mesh, revision, config.Environment);
+
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
         {
-            StrategicMerge.Apply(merged, template.Render(), PodPart.Pod, "");
-            injected.Add(template.InjectedNames);
+            var (fragment, templateNames) = template.Render(Data);
+            StrategicMerge.Apply(merged, fragment, PodPart.Pod, "");
+            injected.Add(templateNames);
         }
         var names = InjectedNames.Combine(injected);
 

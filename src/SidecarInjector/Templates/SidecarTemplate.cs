@@ -1,28 +1,80 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
+using SidecarInjector.Injection;
+using SidecarInjector.Templates.Go;
 
 namespace SidecarInjector.Templates;
 
 /// <summary>
-/// One compiled injection template. Compiled once per ConfigMap version; <see cref="Render"/> runs per pod.
-/// Today a template is a constant Pod fragment, so rendering hands out the precompiled tree;
-/// the Go-template engine will produce the fragment from the pod here instead.
+/// One compiled injection template: parsed once per ConfigMap version, rendered per pod. A
+/// template without actions is a constant Pod fragment, kept parsed; one with Go-template actions
+/// renders YAML that is parsed and checked per pod.
 /// </summary>
 internal sealed class SidecarTemplate
 {
-    private readonly JsonObject _fragment;
+    private readonly GoTemplate? _template;
+    private readonly JsonObject? _constant;
+    private readonly InjectedNames? _constantNames;
 
-    public SidecarTemplate(string name, JsonObject fragment)
+    private SidecarTemplate(string name, GoTemplate? template, JsonObject? constant)
     {
         Name = name;
-        _fragment = fragment;
-        InjectedNames = InjectedNames.From(fragment);
+        _template = template;
+        _constant = constant;
+        _constantNames = constant is null ? null : InjectedNames.From(constant);
     }
+
+    public static SidecarTemplate Constant(string name, JsonObject fragment) => new(name, null, fragment);
+
+    public static SidecarTemplate FromGoTemplate(string name, GoTemplate template) => new(name, template, null);
 
     public string Name { get; }
 
-    /// <summary>What this template injects (for the status annotation), known at compile time.</summary>
-    public InjectedNames InjectedNames { get; }
+    /// <summary>True when rendering needs the template data (the pod, values, mesh…).</summary>
+    public bool NeedsData => _template is not null;
 
-    /// <summary>The Pod fragment for one pod. Callers must not mutate it.</summary>
-    public JsonObject Render() => _fragment;
+    /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
+    public (JsonObject Fragment, InjectedNames Names) Render(Func<object?> data)
+    {
+        if (_constant is not null)
+        {
+            return (_constant, _constantNames!);
+        }
+        string text;
+        try
+        {
+            text = _template!.Execute(data());
+        }
+        catch (TemplateError e)
+        {
+            throw new InjectionException($"template {Name}: {e.Message}");
+        }
+        JsonNode? node;
+        try
+        {
+            node = YamlDocument.Parse(text, $"output of template {Name}");
+        }
+        catch (ConfigException e)
+        {
+            throw new InjectionException($"template {Name} rendered invalid YAML: {e.Message}");
+        }
+        if (node is null)
+        {
+            return ([], InjectedNames.From([]));
+        }
+        if (node is not JsonObject fragment)
+        {
+            throw new InjectionException($"template {Name} rendered a {StrategicMerge.KindName(node)}, not a Pod fragment");
+        }
+        try
+        {
+            TemplateCompiler.ValidatePodFragment(fragment, $"output of template {Name}");
+        }
+        catch (ConfigException e)
+        {
+            throw new InjectionException(e.Message);
+        }
+        var normalized = TemplateCompiler.Normalize(fragment);
+        return (normalized, InjectedNames.From(normalized));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.Templates.Go;
 
 namespace SidecarInjector.Templates;
 
@@ -15,34 +16,42 @@ internal static class TemplateCompiler
         "containers", "initContainers", "ephemeralContainers", "volumes", "imagePullSecrets",
     };
 
-    public static SidecarTemplate Compile(string name, string text, string sourceName)
+    /// <summary>
+    /// Compiles one template. Text with Go-template actions is parsed (syntax errors and unknown
+    /// functions fail here, with line and column); text without is parsed as YAML once.
+    /// </summary>
+    public static SidecarTemplate Compile(string name, string text, string sourceName, FunctionTable functions)
     {
         var location = $"{sourceName} (template {name})";
-        var actionAt = text.IndexOf("{{", StringComparison.Ordinal);
-        if (actionAt >= 0)
+        if (text.Contains("{{", StringComparison.Ordinal))
         {
-            var (line, column) = LineAndColumn(text, actionAt);
-            throw new ConfigException(location, line, column,
-                "template actions ({{ ... }}) are not supported by this version of the injector");
+            try
+            {
+                return SidecarTemplate.FromGoTemplate(name, GoTemplate.Parse(name, text, functions));
+            }
+            catch (TemplateError e)
+            {
+                throw new ConfigException(location, e.Line, e.Column, e.Detail);
+            }
         }
 
         var node = YamlDocument.Parse(text, location);
         if (node is null)
         {
-            return new SidecarTemplate(name, new JsonObject());
+            return SidecarTemplate.Constant(name, new JsonObject());
         }
         if (node is not JsonObject fragment)
         {
             throw new ConfigException(location, 1, 1, "a template must be a YAML mapping (a Pod fragment)");
         }
-
         ValidatePodFragment(fragment, location);
-        // Re-parse from JSON so every value in the tree is JSON-backed like the pods it is compared with.
-        var normalized = JsonNode.Parse(fragment.ToJsonString())!.AsObject();
-        return new SidecarTemplate(name, normalized);
+        return SidecarTemplate.Constant(name, Normalize(fragment));
     }
 
-    private static void ValidatePodFragment(JsonObject fragment, string location)
+    /// <summary>Re-parses from JSON so every value in the tree is JSON-backed like the pods it is compared with.</summary>
+    public static JsonObject Normalize(JsonObject fragment) => JsonNode.Parse(fragment.ToJsonString())!.AsObject();
+
+    public static void ValidatePodFragment(JsonObject fragment, string location)
     {
         foreach (var (key, value) in fragment)
         {

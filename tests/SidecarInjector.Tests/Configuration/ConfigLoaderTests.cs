@@ -12,8 +12,10 @@ public sealed class ConfigLoaderTests
         var config = InProcess.DefaultConfig;
         Assert.Equal(InjectionPolicy.Enabled, config.Policy);
         Assert.Contains("sidecar", config.Templates.Keys);
-        Assert.Equal(["istio-proxy"], config.Templates["sidecar"].InjectedNames.Containers);
-        Assert.Equal(["istio-init"], config.Templates["sidecar"].InjectedNames.InitContainers);
+        var (_, names) = config.Templates["sidecar"].Render(() => null);
+        Assert.False(config.Templates["sidecar"].NeedsData);
+        Assert.Equal(["istio-proxy"], names.Containers);
+        Assert.Equal(["istio-init"], names.InitContainers);
         Assert.Equal(16, config.Version.Length);
         Assert.Empty(config.Warnings);
     }
@@ -29,7 +31,8 @@ public sealed class ConfigLoaderTests
     [InlineData("policy: sometimes", "policy must be 'enabled' or 'disabled'")]
     [InlineData("policy: enabled\ntemplates:\n  sidecar: |\n    spec:\n      containers: nope\n", "spec.containers must be a list")]
     [InlineData("templates:\n  sidecar: |\n    spec:\n      containers:\n      - image: x\n", "spec.containers[0] needs a name")]
-    [InlineData("templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: {{ .Values.x }}\n", "template actions")]
+    [InlineData("templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: {{ nosuch .Values.x }}\n", "function \"nosuch\" not defined")]
+    [InlineData("templates:\n  sidecar: |\n    spec:\n      {{ if .Values.x }}\n", "unexpected EOF")]
     [InlineData("templates:\n  sidecar: |\n    status: {}\n", "unexpected top-level field 'status'")]
     [InlineData("templates:\n  sidecar: |\n    metadata:\n      labels:\n        a: 1\n", "metadata.labels.a must be a string")]
     [InlineData("defaultTemplates: [missing]\ntemplates:\n  sidecar: 'spec: {}'\n", "defaultTemplates names a template that is not defined: missing")]
@@ -45,12 +48,13 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Template_action_error_points_at_the_line()
+    public void Template_errors_point_at_the_line_and_column()
     {
         var e = Assert.Throws<ConfigException>(() =>
-            InProcess.Config("templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: {{ .Values.x }}\n"));
+            InProcess.Config("templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: {{ nosuch .Values.x }}\n"));
         Assert.Contains("template sidecar", e.Message);
         Assert.Equal(3, e.Line);
+        Assert.Equal(14, e.Column);
     }
 
     [Fact]

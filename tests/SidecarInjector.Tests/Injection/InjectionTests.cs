@@ -1,3 +1,4 @@
+using SidecarInjector.Configuration;
 using System.Text.Json.Nodes;
 using SidecarInjector.Tests.Support;
 
@@ -184,5 +185,79 @@ public sealed class InjectionTests
         var typed = PodValidation.ParseValidPod(Reviews.Patched(pod, InProcess.Send(Reviews.Review(pod))).ToJsonString());
         Assert.Equal("db-0", typed.Metadata.Name);
         Assert.Equal(2, typed.Spec.Containers.Count);
+    }
+}
+
+/// <summary>Templates with Go-template actions, rendered per pod with Istio's data model.</summary>
+public sealed class TemplatedInjectionTests
+{
+    private static ConfigSnapshot Config(string template, string values = "{\"global\":{\"hub\":\"docker.io/istio\",\"tag\":\"1.24.2\",\"proxy\":{\"statusPort\":15020}}}") =>
+        InProcess.Config("templates:\n  sidecar: |\n" + string.Join("\n", template.Split('\n').Select(l => "    " + l)) + "\n", values);
+
+    [Fact]
+    public void Templates_see_the_pod_the_workload_and_the_values()
+    {
+        var config = Config("""
+            metadata:
+              labels:
+                service.istio.io/canonical-name: {{ index .ObjectMeta.Labels `app` | default .DeploymentMeta.Name | quote }}
+              annotations:
+                workload-kind: {{ .TypeMeta.Kind | quote }}
+                workload: "{{ .DeploymentMeta.Namespace }}/{{ .DeploymentMeta.Name }}"
+                first-container: {{ (index .Spec.Containers 0).Name | quote }}
+                status-port: "{{ .Values.global.proxy.statusPort }}"
+            spec:
+              containers:
+              - name: istio-proxy
+                image: {{ .ProxyImage | quote }}
+                args: [{{ range $i, $c := .Spec.Containers }}{{ if $i }}, {{ end }}{{ $c.Name | quote }}{{ end }}]
+                env:
+                {{- range $k, $v := .ObjectMeta.Labels }}
+                - name: LABEL_{{ $k | upper | replace "-" "_" }}
+                  value: {{ $v | quote }}
+                {{- end }}
+            """);
+        var pod = Reviews.SamplePod();
+        var typed = PodValidation.ParseValidPod(Reviews.Patched(pod, InProcess.Send(Reviews.Review(pod), config)).ToJsonString());
+
+        Assert.Equal("reviews", typed.Metadata.Labels["service.istio.io/canonical-name"]);
+        Assert.Equal("Deployment", typed.Metadata.Annotations["workload-kind"]);
+        Assert.Equal("shop/reviews-v1", typed.Metadata.Annotations["workload"]);
+        Assert.Equal("reviews", typed.Metadata.Annotations["first-container"]);
+        Assert.Equal("15020", typed.Metadata.Annotations["status-port"]);
+        var proxy = typed.Spec.Containers.Single(c => c.Name == "istio-proxy");
+        Assert.Equal("docker.io/istio/proxyv2:1.24.2", proxy.Image);
+        Assert.Equal(["reviews"], proxy.Args);
+        Assert.Equal("v1", proxy.Env.Single(e => e.Name == "LABEL_VERSION").Value);
+        Assert.Equal("6f9c7d8b5", proxy.Env.Single(e => e.Name == "LABEL_POD_TEMPLATE_HASH").Value);
+    }
+
+    [Fact]
+    public void Rendering_errors_deny_the_pod_with_the_template_position()
+    {
+        var config = Config("spec:\n  containers:\n  - name: x\n    image: {{ index .Spec.Containers 5 }}\n");
+        var answer = InProcess.Send(Reviews.Review(Reviews.SamplePod()), config);
+        Assert.False(answer.Allowed);
+        Assert.Contains("template sidecar", answer.Message);
+        Assert.Contains("sidecar:4:", answer.Message);
+        Assert.Contains("index out of range", answer.Message);
+    }
+
+    [Fact]
+    public void Output_that_is_not_a_pod_fragment_denies_the_pod()
+    {
+        var config = Config("spec:\n  containers: {{ .ObjectMeta.Name | quote }}\n");
+        var answer = InProcess.Send(Reviews.Review(Reviews.SamplePod()), config);
+        Assert.False(answer.Allowed);
+        Assert.Contains("spec.containers must be a list", answer.Message);
+    }
+
+    [Fact]
+    public void Reinvocation_of_a_templated_injection_changes_nothing()
+    {
+        var config = Config("metadata:\n  annotations:\n    app: {{ index .ObjectMeta.Labels `app` | quote }}\nspec:\n  containers:\n  - name: istio-proxy\n    image: {{ .ProxyImage }}\n");
+        var pod = Reviews.SamplePod();
+        var first = Reviews.Patched(pod, InProcess.Send(Reviews.Review(pod), config));
+        Assert.Null(InProcess.Send(Reviews.Review(first), config).Patch);
     }
 }

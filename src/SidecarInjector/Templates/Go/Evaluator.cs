@@ -322,6 +322,9 @@ internal sealed class Evaluator
             case string text when name == "String":
                 // Istio's templates call .String on enums (.ProxyConfig.InterceptionMode.String).
                 return text;
+            case bool or long or double when name == "GetValue":
+                // Protobuf wrappers (BoolValue…) are plain JSON values; .GetValue reads them.
+                return receiver;
             case null or NoValue:
                 throw Error(at, $"nil pointer evaluating interface {{}}.{name}");
             default:

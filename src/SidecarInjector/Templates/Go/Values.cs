@@ -55,6 +55,11 @@ internal sealed class GoStruct(Dictionary<string, object?> fields)
         {
             return value;
         }
+        // Protobuf getters (GetTracing, GetTlsSettings) read the field of the same name.
+        if (goName.Length > 3 && goName.StartsWith("Get", StringComparison.Ordinal) && char.IsUpper(goName[3]))
+        {
+            return Field(goName[3..]);
+        }
         return ZeroValue.Instance;
     }
 
@@ -124,7 +129,9 @@ internal static class Values
                     JsonValueKind.True => true,
                     JsonValueKind.False => false,
                     // encoding/json gives float64 for every number in map[string]any; struct fields are ints.
-                    JsonValueKind.Number => structs && value.TryGetValue<long>(out var l) ? l : value.GetValue<double>(),
+                    JsonValueKind.Number => value.TryGetValue<long>(out var l) ? (structs ? l : (double)l)
+                        : value.TryGetValue<double>(out var d) ? d
+                        : double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture),
                     _ => null,
                 };
         }
