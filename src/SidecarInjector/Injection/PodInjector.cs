@@ -36,6 +36,11 @@ internal static class PodInjector
 
         ReapplyPodsOwnContainers(merged, original, names);
         ProxyEnvironment.Apply(merged, proxyEnv);
+        // Only pods that got a proxy are pointed at its merged metrics endpoint.
+        if (names.Containers.Contains(ProxyEnvironment.ProxyContainerName) || names.InitContainers.Contains(ProxyEnvironment.ProxyContainerName))
+        {
+            PrometheusMerge.Apply(merged, config.Mesh);
+        }
 
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
         annotations[InjectionStatus.AnnotationKey] = InjectionStatus.Format(names, revision);

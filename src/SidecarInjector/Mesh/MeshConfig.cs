@@ -38,10 +38,62 @@ internal static class MeshConfig
           controlPlaneAuthPolicy: MUTUAL_TLS
           statNameLength: 189
           statusPort: 15020
-          tracing:
-            zipkin:
-              address: zipkin.istio-system:9411
         """;
+
+    /// <summary>ProxyConfig fields in proto field-number order, the order protojson writes them in.</summary>
+    private static readonly string[] ProxyConfigFieldOrder =
+    [
+        "configPath", "binaryPath", "serviceCluster", "drainDuration", "parentShutdownDuration", "discoveryAddress",
+        "discoveryRefreshDelay", "zipkinAddress", "connectTimeout", "statsdUdpAddress", "proxyAdminPort", "availabilityZone",
+        "controlPlaneAuthPolicy", "customConfigFile", "statNameLength", "concurrency", "proxyBootstrapTemplatePath",
+        "interceptionMode", "tracing", "sds", "envoyAccessLogService", "envoyMetricsService", "envoyMetricsServiceAddress",
+        "proxyMetadata", "runtimeValues", "statusPort", "extraStatTags", "gatewayTopology", "terminationDrainDuration",
+        "meshId", "readinessProbe", "proxyStatsMatcher", "holdApplicationUntilProxyStarts", "caCertificatesPem", "image",
+        "privateKeyProvider", "proxyHeaders", "fileFlushInterval", "fileFlushMinSizeKb",
+    ];
+
+    /// <summary>
+    /// Istio's protoToJSON of a ProxyConfig: fields equal to the defaults left out (cleanProxyConfig),
+    /// the rest in proto field order, as compact JSON.
+    /// </summary>
+    public static JsonObject CleanProxyConfig(JsonObject proxyConfig)
+    {
+        var defaults = DefaultProxyConfig;
+        var cleaned = new JsonObject();
+        var remaining = new List<string>();
+        foreach (var (k, _) in proxyConfig)
+        {
+            remaining.Add(k);
+        }
+        foreach (var key in ProxyConfigFieldOrder)
+        {
+            if (remaining.Remove(key))
+            {
+                Keep(key);
+            }
+        }
+        remaining.Sort(StringComparer.Ordinal);
+        foreach (var key in remaining)
+        {
+            Keep(key);
+        }
+        return cleaned;
+
+        void Keep(string key)
+        {
+            var value = proxyConfig[key];
+            bool isDefault = defaults.ContainsKey(key) && JsonNode.DeepEquals(Normalize(value), Normalize(defaults[key]));
+            // An enum at its zero value is not written by protojson.
+            bool isZeroEnum = key == "interceptionMode" && value?.ToString() == "REDIRECT";
+            bool isEmptyMap = key == "proxyMetadata" && value is JsonObject { Count: 0 };
+            if (!isDefault && !isZeroEnum && !isEmptyMap && value is not null)
+            {
+                cleaned[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private static JsonNode? Normalize(JsonNode? node) => node is null ? null : JsonNode.Parse(node.ToJsonString());
 
     private static readonly JsonObject Defaults = (JsonObject)YamlDocument.Parse(DefaultsYaml, "built-in mesh defaults")!;
 

@@ -24,6 +24,8 @@ internal static class InjectionData
             metaCopy["namespace"] = ns;
         }
         var proxyConfig = MeshConfig.ForPod(mesh, annotations?[MeshConfig.ProxyConfigAnnotation]?.GetValue<string>());
+        // Proto enums print their name even when unset: the zero value of InterceptionMode is REDIRECT.
+        proxyConfig["interceptionMode"] ??= "REDIRECT";
         var fields = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),

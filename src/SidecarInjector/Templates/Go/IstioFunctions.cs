@@ -21,7 +21,7 @@ internal static class IstioFunctions
         .Add("toJson", 1, 1, a => a[0] is null or NoValue or ZeroValue ? "{}" : Json(a[0]))
         .Add("fromJSON", 1, 1, a => FromJson(SprigFunctions.StrVal(a[0])))
         .Add("structToJSON", 1, 1, a => a[0] is null or NoValue ? "{}" : Json(a[0]))
-        .Add("protoToJSON", 1, 1, a => a[0] is null or NoValue or ZeroValue ? "{}" : Json(a[0]))
+        .Add("protoToJSON", 1, 1, ProtoToJson)
         .Add("toYaml", 1, 1, a => GoYaml.Emit(Values.ToJson(a[0])))
         .Add("indent", 2, 2, a => Indent(SprigFunctions.Int(a[0]), SprigFunctions.StrVal(a[1])))
         .Add("directory", 1, 1, a => Directory(SprigFunctions.StrVal(a[0])))
@@ -50,6 +50,16 @@ internal static class IstioFunctions
             return SprigFunctions.StrVal(value);
         }
         return Values.Print(a[2] is ZeroValue ? "" : a[2]);
+    }
+
+    /// <summary>The ProxyConfig without its default fields (cleanProxyConfig), as protojson writes it.</summary>
+    private static string ProtoToJson(object?[] a)
+    {
+        if (a[0] is null or NoValue or ZeroValue || Values.ToJson(a[0]) is not JsonObject message)
+        {
+            return "{}";
+        }
+        return Mesh.MeshConfig.CleanProxyConfig(message).ToJsonString(CompactJson);
     }
 
     private static string ExcludeInboundPort(object? port, string excluded)

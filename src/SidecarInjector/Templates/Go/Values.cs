@@ -148,8 +148,9 @@ internal static class Values
         int i => JsonValue.Create((long)i),
         double d => JsonValue.Create(d),
         List<object?> list => ToJsonArray(list),
-        GoMap map => ToJsonObject(map.Entries),
-        GoStruct s => ToJsonObject(s.Fields),
+        GoMap map => ToJsonObject(map.Entries, sorted: true),
+        // Go writes struct fields in declaration order; the pod's JSON order is the closest we know.
+        GoStruct s => ToJsonObject(s.Fields, sorted: false),
         _ => JsonValue.Create(value.ToString()),
     };
 
@@ -163,11 +164,14 @@ internal static class Values
         return array;
     }
 
-    private static JsonObject ToJsonObject(Dictionary<string, object?> entries)
+    private static JsonObject ToJsonObject(Dictionary<string, object?> entries, bool sorted)
     {
         var o = new JsonObject();
         var keys = new List<string>(entries.Keys);
-        keys.Sort(StringComparer.Ordinal);
+        if (sorted)
+        {
+            keys.Sort(StringComparer.Ordinal);
+        }
         foreach (var k in keys)
         {
             o[k] = ToJson(entries[k]);
