@@ -34,7 +34,8 @@ internal static class PodInjector
         }
         var names = InjectedNames.Combine(injected);
 
-        ReapplyPodsOwnContainers(merged, original, names);
+        var overrides = ReapplyPodsOwnContainers(merged, original, names);
+        RecordOverrides(merged, original, overrides);
         ProxyEnvironment.Apply(merged, proxyEnv);
         // Only pods that got a proxy are pointed at its merged metrics endpoint.
         if (names.Containers.Contains(ProxyEnvironment.ProxyContainerName) || names.InitContainers.Contains(ProxyEnvironment.ProxyContainerName))
@@ -67,18 +68,21 @@ internal static class PodInjector
     /// <summary>
     /// A pod that defines a container the template also injects keeps its own settings on top
     /// (Istio's reapplyOverwrittenContainers): merge the pod's container over the merged one.
-    /// <c>image: auto</c> means "use the injected image".
+    /// <c>image: auto</c> means "use the injected image". Returns the overlays applied.
     /// </summary>
-    private static void ReapplyPodsOwnContainers(JsonObject merged, JsonObject original, InjectedNames names)
+    private static (List<JsonObject> Containers, List<JsonObject> InitContainers) ReapplyPodsOwnContainers(
+        JsonObject merged, JsonObject original, InjectedNames names)
     {
+        var applied = (Containers: new List<JsonObject>(), InitContainers: new List<JsonObject>());
         if (original["spec"] is not JsonObject originalSpec || merged["spec"] is not JsonObject mergedSpec)
         {
-            return;
+            return applied;
         }
-        Reapply("containers", names.Containers);
-        Reapply("initContainers", names.InitContainers);
+        Reapply("containers", names.Containers, applied.Containers);
+        Reapply("initContainers", names.InitContainers, applied.InitContainers);
+        return applied;
 
-        void Reapply(string field, IReadOnlyList<string> injectedNames)
+        void Reapply(string field, IReadOnlyList<string> injectedNames, List<JsonObject> record)
         {
             if (injectedNames.Count == 0 || originalSpec[field] is not JsonArray own || mergedSpec[field] is not JsonArray result)
             {
@@ -100,9 +104,46 @@ internal static class PodInjector
                     overlay.Remove("image");
                 }
                 StrategicMerge.Apply(result[resultIndex]!.AsObject(), overlay, PodPart.Container, $"spec.{field}[{resultIndex}]");
+                record.Add(overlay);
             }
         }
     }
+
+    /// <summary>
+    /// Istio keeps the pod's own versions of injected containers in proxy.istio.io/overrides, so
+    /// that a later re-injection can apply them again. Written on the first injection only.
+    /// </summary>
+    private static void RecordOverrides(JsonObject merged, JsonObject original, (List<JsonObject> Containers, List<JsonObject> InitContainers) overrides)
+    {
+        if (overrides.Containers.Count == 0 && overrides.InitContainers.Count == 0
+            || original["metadata"]?["annotations"]?[InjectionStatus.AnnotationKey] is not null)
+        {
+            return;
+        }
+        var record = new JsonObject();
+        if (overrides.Containers.Count > 0)
+        {
+            record["containers"] = Ordered(overrides.Containers);
+        }
+        if (overrides.InitContainers.Count > 0)
+        {
+            record["initContainers"] = Ordered(overrides.InitContainers);
+        }
+        var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
+        annotations[OverridesAnnotation] = Templates.Go.GoJson.Serialize(record);
+
+        static JsonArray Ordered(List<JsonObject> containers)
+        {
+            var list = new JsonArray();
+            foreach (var c in containers)
+            {
+                list.Add(Templates.Go.GoTypes.Order(c, "Container"));
+            }
+            return list;
+        }
+    }
+
+    public const string OverridesAnnotation = "proxy.istio.io/overrides";
 
     private static JsonObject EnsureMap(JsonObject parent, string field, string path)
     {

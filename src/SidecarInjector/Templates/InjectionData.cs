@@ -31,7 +31,7 @@ internal static class InjectionData
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),
             ["DeploymentMeta"] = new GoStruct(new() { ["Name"] = deployName, ["Namespace"] = ns }),
             ["ObjectMeta"] = Values.FromStructJson(metaCopy),
-            ["Spec"] = Values.FromStructJson(pod["spec"] as JsonObject ?? []),
+            ["Spec"] = Values.FromStructJson(pod["spec"] as JsonObject ?? [], "PodSpec"),
             ["ProxyConfig"] = Values.FromStructJson(proxyConfig),
             ["MeshConfig"] = Values.FromStructJson(mesh),
             ["Values"] = Values.FromJson(values),

@@ -107,7 +107,7 @@ internal static class IstioFunctions
     }
 
     /// <summary>json.Marshal of the value: map keys sorted, as Go's encoder writes them.</summary>
-    private static string Json(object? value) => Values.ToJson(value)?.ToJsonString(CompactJson) ?? "null";
+    private static string Json(object? value) => GoJson.Serialize(Values.ToJson(value));
 
     private static readonly JsonSerializerOptions CompactJson = new()
     {

@@ -45,9 +45,12 @@ internal sealed class GoMap(Dictionary<string, object?> entries, object? missing
 /// A Go struct seen through its JSON form: fields by Go name (<c>.Spec.Containers</c> reads
 /// <c>spec.containers</c>); a field the JSON omits is its zero value.
 /// </summary>
-internal sealed class GoStruct(Dictionary<string, object?> fields)
+internal sealed class GoStruct(Dictionary<string, object?> fields, string? goType = null)
 {
     public Dictionary<string, object?> Fields { get; } = fields;
+
+    /// <summary>The core/v1 type this is (Container, Probe…), when known: it fixes the JSON field order.</summary>
+    public string? GoType { get; } = goType;
 
     public object? Field(string goName)
     {
@@ -94,9 +97,9 @@ internal static class Values
     public static object? FromJson(JsonNode? node) => Convert(node, structs: false, stringMap: false);
 
     /// <summary>JSON of a Go struct (a Pod's metadata or spec): objects are structs, known map fields are maps.</summary>
-    public static object? FromStructJson(JsonNode? node) => Convert(node, structs: true, stringMap: false);
+    public static object? FromStructJson(JsonNode? node, string? goType = null) => Convert(node, structs: true, stringMap: false, goType);
 
-    private static object? Convert(JsonNode? node, bool structs, bool stringMap)
+    private static object? Convert(JsonNode? node, bool structs, bool stringMap, string? goType = null)
     {
         switch (node)
         {
@@ -107,18 +110,18 @@ internal static class Values
                 foreach (var (k, v) in o)
                 {
                     bool childIsMap = structs && StringMapFields.Contains(k);
-                    entries[k] = Convert(v, structs && !childIsMap && !stringMap, childIsMap);
+                    entries[k] = Convert(v, structs && !childIsMap && !stringMap, childIsMap, GoTypes.ChildType(goType, k));
                 }
                 if (structs && !stringMap)
                 {
-                    return new GoStruct(entries);
+                    return new GoStruct(entries, goType);
                 }
                 return new GoMap(entries, stringMap ? "" : NoValue.Instance);
             case JsonArray a:
                 var list = new List<object?>(a.Count);
                 foreach (var item in a)
                 {
-                    list.Add(Convert(item, structs, stringMap: false));
+                    list.Add(Convert(item, structs, stringMap: false, goType));
                 }
                 return list;
             default:
@@ -150,7 +153,7 @@ internal static class Values
         List<object?> list => ToJsonArray(list),
         GoMap map => ToJsonObject(map.Entries, sorted: true),
         // Go writes struct fields in declaration order; the pod's JSON order is the closest we know.
-        GoStruct s => ToJsonObject(s.Fields, sorted: false),
+        GoStruct s => s.GoType is null ? ToJsonObject(s.Fields, sorted: false) : GoTypes.Order(ToJsonObject(s.Fields, sorted: false), s.GoType),
         _ => JsonValue.Create(value.ToString()),
     };
 
