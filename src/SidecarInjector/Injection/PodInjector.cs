@@ -41,6 +41,8 @@ internal static class PodInjector
         if (names.Containers.Contains(ProxyEnvironment.ProxyContainerName) || names.InitContainers.Contains(ProxyEnvironment.ProxyContainerName))
         {
             PrometheusMerge.Apply(merged, config.Mesh);
+            ProbeRewrite.Apply(merged, config.Values, config.Mesh,
+                previouslyInjected: original["metadata"]?["annotations"]?[InjectionStatus.AnnotationKey] is not null);
         }
 
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
