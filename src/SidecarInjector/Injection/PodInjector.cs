@@ -51,6 +51,7 @@ internal static class PodInjector
         {
             annotations[key] = value;
         }
+        ContainerOrder.Apply(merged, HoldsApplication(config, original));
         return merged;
     }
 
@@ -146,6 +147,17 @@ internal static class PodInjector
     }
 
     public const string OverridesAnnotation = "proxy.istio.io/overrides";
+
+    /// <summary>holdApplicationUntilProxyStarts from the pod's proxy config or the values.</summary>
+    private static bool HoldsApplication(ConfigSnapshot config, JsonObject pod)
+    {
+        var annotation = pod["metadata"]?["annotations"]?[Mesh.MeshConfig.ProxyConfigAnnotation]?.GetValue<string>();
+        var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, annotation);
+        return IsTrue(proxyConfig["holdApplicationUntilProxyStarts"])
+            || IsTrue(config.Values["global"]?["proxy"]?["holdApplicationUntilProxyStarts"]);
+
+        static bool IsTrue(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+    }
 
     private static JsonObject EnsureMap(JsonObject parent, string field, string path)
     {

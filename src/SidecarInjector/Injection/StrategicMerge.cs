@@ -102,30 +102,49 @@ internal static class StrategicMerge
             return;
         }
 
+        // Kubernetes orders a merged list as the patch orders it, followed by the items only the
+        // original has, in their original order (Istio's goldens show template volumes first).
+        var result = new List<JsonNode?>(target.Count + patch.Count);
+        var used = new bool[target.Count];
         foreach (var item in patch)
         {
             if (item is not JsonObject patchItem)
             {
                 throw new InjectionException($"template field {path} must hold mappings keyed by {mergeKey}");
             }
-            var keyValue = patchItem[mergeKey];
-            int index = IndexOfKey(target, mergeKey, keyValue, path);
+            int index = IndexOfKey(target, mergeKey, patchItem[mergeKey], path);
             if (DirectiveOf(patchItem) == "delete")
             {
                 if (index >= 0)
                 {
-                    target.RemoveAt(index);
+                    used[index] = true;
                 }
                 continue;
             }
             if (index >= 0)
             {
-                Apply((JsonObject)target[index]!, patchItem, itemPart, $"{path}[{index}]");
+                used[index] = true;
+                var existing = (JsonObject)target[index]!;
+                Apply(existing, patchItem, itemPart, $"{path}[{index}]");
+                result.Add(existing);
             }
             else
             {
-                target.Add((JsonNode)CleanClone(patchItem));
+                result.Add(CleanClone(patchItem));
             }
+        }
+        for (int i = 0; i < target.Count; i++)
+        {
+            if (!used[i])
+            {
+                result.Add(target[i]);
+            }
+        }
+        // Detach every node before re-adding: a JsonNode can have only one parent.
+        target.Clear();
+        foreach (var node in result)
+        {
+            target.Add(node);
         }
     }
 

@@ -13,12 +13,12 @@ public sealed class StrategicMergeTests
     }
 
     [Fact]
-    public void Containers_merge_by_name_and_new_ones_are_appended()
+    public void Containers_merge_by_name_in_the_fragment_order_then_the_pods_own()
     {
         var result = Merge(
             "{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"a\"},{\"name\":\"proxy\",\"image\":\"old\"}]}}",
             "{\"spec\":{\"containers\":[{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"}]}}");
-        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"a\"},{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"}]}}", result);
+        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"},{\"name\":\"app\",\"image\":\"a\"}]}}", result);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class StrategicMergeTests
         var result = Merge(
             "{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{\"name\":\"A\",\"value\":\"1\"}],\"ports\":[{\"containerPort\":80}],\"volumeMounts\":[{\"name\":\"v\",\"mountPath\":\"/a\"}]}]}}",
             "{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{\"name\":\"A\",\"value\":\"2\"},{\"name\":\"B\",\"value\":\"3\"}],\"ports\":[{\"containerPort\":80,\"name\":\"http\"},{\"containerPort\":81}],\"volumeMounts\":[{\"name\":\"w\",\"mountPath\":\"/b\"}]}]}}");
-        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{\"name\":\"A\",\"value\":\"2\"},{\"name\":\"B\",\"value\":\"3\"}],\"ports\":[{\"containerPort\":80,\"name\":\"http\"},{\"containerPort\":81}],\"volumeMounts\":[{\"name\":\"v\",\"mountPath\":\"/a\"},{\"name\":\"w\",\"mountPath\":\"/b\"}]}]}}", result);
+        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{\"name\":\"A\",\"value\":\"2\"},{\"name\":\"B\",\"value\":\"3\"}],\"ports\":[{\"containerPort\":80,\"name\":\"http\"},{\"containerPort\":81}],\"volumeMounts\":[{\"name\":\"w\",\"mountPath\":\"/b\"},{\"name\":\"v\",\"mountPath\":\"/a\"}]}]}}", result);
     }
 
     [Fact]
