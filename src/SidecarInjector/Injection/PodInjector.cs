@@ -36,14 +36,14 @@ internal static class PodInjector
 
         var overrides = ReapplyPodsOwnContainers(merged, original, names);
         RecordOverrides(merged, original, overrides);
-        ProxyEnvironment.Apply(merged, proxyEnv);
-        // Only pods that got a proxy are pointed at its merged metrics endpoint.
-        if (names.Containers.Contains(ProxyEnvironment.ProxyContainerName) || names.InitContainers.Contains(ProxyEnvironment.ProxyContainerName))
-        {
-            PrometheusMerge.Apply(merged, config.Mesh);
-            ProbeRewrite.Apply(merged, config.Values, config.Mesh,
-                previouslyInjected: original["metadata"]?["annotations"]?[InjectionStatus.AnnotationKey] is not null);
-        }
+        var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, original["metadata"]?["annotations"]?[Mesh.MeshConfig.ProxyConfigAnnotation]?.GetValue<string>());
+        InitContainerUser.Apply(merged, original, proxyConfig["interceptionMode"]?.ToString() ?? "REDIRECT");
+
+        // Istio's postProcessPod, in its order.
+        ProxyEnvironment.Apply(merged, WithValuesNetwork(config, proxyEnv));
+        PrometheusMerge.Apply(merged, config.Mesh);
+        ProbeRewrite.Apply(merged, config.Values, config.Mesh,
+            previouslyInjected: original["metadata"]?["annotations"]?[InjectionStatus.AnnotationKey] is not null);
 
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
         annotations[InjectionStatus.AnnotationKey] = InjectionStatus.Format(names, revision);
@@ -147,6 +147,23 @@ internal static class PodInjector
     }
 
     public const string OverridesAnnotation = "proxy.istio.io/overrides";
+
+    /// <summary>The network from values.global.network, unless the webhook path names one (Istio's precedence).</summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> WithValuesNetwork(ConfigSnapshot config, IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
+    {
+        if (config.Values["global"]?["network"]?.ToString() is not { Length: > 0 } network)
+        {
+            return proxyEnv;
+        }
+        foreach (var (name, _) in proxyEnv)
+        {
+            if (name == "ISTIO_META_NETWORK")
+            {
+                return proxyEnv;
+            }
+        }
+        return [.. proxyEnv, new("ISTIO_META_NETWORK", network)];
+    }
 
     /// <summary>holdApplicationUntilProxyStarts from the pod's proxy config or the values.</summary>
     private static bool HoldsApplication(ConfigSnapshot config, JsonObject pod)
