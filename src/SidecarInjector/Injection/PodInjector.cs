@@ -16,14 +16,17 @@ internal static class PodInjector
         JsonObject original,
         string ns,
         string revision,
-        IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
+        IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
+        WorkloadMeta? workload = null,
+        IReadOnlyList<SidecarTemplate>? defaultTemplates = null)
     {
-        var templates = SelectTemplates(config, original);
+        AnnotationValidation.Validate(original);
+        var templates = SelectTemplates(config, original, defaultTemplates);
         var merged = original.DeepClone().AsObject();
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(original, ns, config.Values, config.Mesh, revision, config.Environment);
+        object? Data() => data ??= InjectionData.Build(original, ns, config.Values, config.Mesh, revision, config.Environment, workload);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
@@ -55,7 +58,7 @@ internal static class PodInjector
         return merged;
     }
 
-    private static IReadOnlyList<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod)
+    private static IReadOnlyList<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod, IReadOnlyList<SidecarTemplate>? defaults)
     {
         if (pod["metadata"]?["annotations"]?[TemplateSelection.TemplatesAnnotation] is JsonValue requested
             && requested.TryGetValue<string>(out var list))
@@ -65,7 +68,7 @@ internal static class PodInjector
                 ?? throw new InjectionException(
                     $"annotation {TemplateSelection.TemplatesAnnotation} asks for template '{TemplateSelection.FirstMissing(names, config.Templates, config.Aliases)}', which the injector config does not define");
         }
-        return config.DefaultTemplateSet;
+        return defaults ?? config.DefaultTemplateSet;
     }
 
     /// <summary>

@@ -9,17 +9,25 @@ namespace SidecarInjector.Templates;
 /// .Spec, .ProxyConfig, .MeshConfig, .Values, .Revision, .ProxyImage, .ProxyUID/.ProxyGID,
 /// .NativeSidecars, .InboundTrafficPolicyMode and friends, built from the pod and the config.
 /// </summary>
+/// <summary>The workload a pod template belongs to, when injecting manifests (kube-inject) rather than pods.</summary>
+internal sealed record WorkloadMeta(string Name, string Namespace, string Kind, string ApiVersion);
+
 internal static class InjectionData
 {
     public const long DefaultProxyUid = 1337;
 
-    public static GoStruct Build(JsonObject pod, string ns, JsonObject values, JsonObject mesh, string revision, Func<string, string?> environment)
+    public static GoStruct Build(JsonObject pod, string ns, JsonObject values, JsonObject mesh, string revision,
+        Func<string, string?> environment, WorkloadMeta? workload = null)
     {
         var metadata = pod["metadata"] as JsonObject ?? [];
         var annotations = metadata["annotations"] as JsonObject;
-        var (deployName, kind, apiVersion) = DeploymentMeta(pod, ns);
+        var (deployName, kind, apiVersion) = workload is null ? DeploymentMeta(pod, ns) : (workload.Name, workload.Kind, workload.ApiVersion);
+        if (workload is not null)
+        {
+            ns = workload.Namespace;
+        }
         var metaCopy = metadata.DeepClone().AsObject();
-        if (metaCopy["namespace"] is null && ns.Length > 0)
+        if (metaCopy["namespace"] is null && ns.Length > 0 && workload is null)
         {
             metaCopy["namespace"] = ns;
         }

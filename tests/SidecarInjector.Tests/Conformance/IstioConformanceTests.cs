@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Admission;
 using SidecarInjector.Configuration;
+using SidecarInjector.Injection;
 using SidecarInjector.Tests.Support;
 using Xunit.Abstractions;
 
@@ -30,7 +31,12 @@ public sealed class IstioConformanceTests(ITestOutputHelper output)
             if (!c["skipKubeInject"]!.GetValue<bool>())
             {
                 kubeInjectTotal++;
-                results.Add(($"kube-inject {index} {input}", false, "kube-inject is not implemented yet"));
+                var (ok, why) = RunKubeInject(c);
+                if (ok)
+                {
+                    kubeInjectPassed++;
+                }
+                results.Add(($"kube-inject {index} {input}", ok, why));
             }
             if (c["skipWebhook"]!.GetValue<bool>() || expectsError)
             {
@@ -70,6 +76,57 @@ public sealed class IstioConformanceTests(ITestOutputHelper output)
         }
         Assert.True(problems.Count == 0, summary + "\n" + string.Join("\n", problems));
     }
+
+    /// <summary>The whole input through kube-inject, compared as text with the golden file (Istio's StripVersion first).</summary>
+    private static (bool Passed, string Reason) RunKubeInject(JsonObject c)
+    {
+        var expectedError = c["expectedError"]?.GetValue<string>();
+        var expectedLog = c["expectedLog"]?.GetValue<string>();
+        try
+        {
+            var config = IstioCorpus.Settings(c);
+            var warnings = new List<string>();
+            var output = KubeInject.Run(IstioCorpus.Document(c["in"]!.GetValue<string>()), config, warnings);
+            if (expectedError is not null)
+            {
+                return (false, "expected an error containing " + expectedError);
+            }
+            if (expectedLog is not null)
+            {
+                return warnings.Exists(w => w.Contains(expectedLog, StringComparison.Ordinal))
+                    ? (true, "")
+                    : (false, "no warning contains " + expectedLog + "; got " + OneLine(string.Join(" | ", warnings)));
+            }
+            var want = IstioCorpus.Document(c["want"]!.GetValue<string>()).Trim();
+            var got = StripVersion(output).Trim();
+            if (got == want)
+            {
+                return (true, "");
+            }
+            int line = 1, at = 0;
+            while (at < Math.Min(got.Length, want.Length) && got[at] == want[at])
+            {
+                if (got[at] == '\n')
+                {
+                    line++;
+                }
+                at++;
+            }
+            var gotLine = got[got.LastIndexOf('\n', Math.Max(0, Math.Min(at, got.Length - 1)))..].Split('\n', 3);
+            var wantLine = want[want.LastIndexOf('\n', Math.Max(0, Math.Min(at, want.Length - 1)))..].Split('\n', 3);
+            return (false, $"text differs at line {line}: got \"{OneLine(gotLine.Length > 1 ? gotLine[1] : "")}\", want \"{OneLine(wantLine.Length > 1 ? wantLine[1] : "")}\"");
+        }
+        catch (Exception e) when (e is InjectionException or ConfigException)
+        {
+            return expectedError is not null && e.Message.Contains(expectedError, StringComparison.OrdinalIgnoreCase)
+                ? (true, "")
+                : (false, "error: " + OneLine(e.Message));
+        }
+    }
+
+    /// <summary>Istio's util.StripVersion: blank a hex version at the start of the status annotation.</summary>
+    private static string StripVersion(string yaml) => System.Text.RegularExpressions.Regex.Replace(yaml,
+        "sidecar.istio.io/status: '\\{\"version\":\"([0-9a-f]+)\",", "sidecar.istio.io/status: '{\"version\":\"\",");
 
     /// <summary>Each pod of the input through a real AdmissionReview; the patched pod against the golden pod.</summary>
     private static (int Total, int Passed, string Reason) RunWebhook(JsonObject c)

@@ -133,13 +133,14 @@ internal static class GoYaml
                 text.Append("false");
                 return;
             case JsonValueKind.Number:
-                if (v.TryGetValue<long>(out var l))
+                var raw = v.ToJsonString();
+                if (long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
                 {
                     text.Append(l.ToString(CultureInfo.InvariantCulture));
                 }
                 else
                 {
-                    var d = v.GetValue<double>();
+                    var d = double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
                     text.Append(double.IsPositiveInfinity(d) ? ".inf" : double.IsNegativeInfinity(d) ? "-.inf" : double.IsNaN(d) ? ".nan" : Values.FormatFloat(d));
                 }
                 return;

@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
+using SidecarInjector.Decision;
+using SidecarInjector.Templates;
+using SidecarInjector.Templates.Go;
+
+namespace SidecarInjector.Injection;
+
+/// <summary>
+/// Offline injection of manifests, as <c>istioctl kube-inject</c>: every pod template in a
+/// multi-document YAML stream is injected, other documents are copied unchanged, and injected
+/// documents are written as Kubernetes' Go client writes them.
+/// </summary>
+internal static class KubeInject
+{
+    private static readonly HashSet<string> Workloads = new(StringComparer.Ordinal)
+    {
+        "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/DaemonSet", "apps/v1/ReplicaSet",
+        "apps/v1/StatefulSet", "batch/v1/Job", "batch/v1/CronJob", "apps.openshift.io/v1/DeploymentConfig", "v1/DeploymentConfig",
+    };
+
+    /// <summary>Injects every document; warnings (skipped workloads) are collected, errors name the document.</summary>
+    public static string Run(string yaml, ConfigSnapshot config, List<string> warnings)
+    {
+        var output = new StringBuilder(yaml.Length * 3);
+        int index = 0;
+        foreach (var raw in SplitDocuments(yaml))
+        {
+            index++;
+            if (raw.Trim().Length == 0)
+            {
+                continue;
+            }
+            JsonNode? parsed;
+            try
+            {
+                parsed = YamlDocument.Parse(raw, $"document {index}");
+            }
+            catch (ConfigException e)
+            {
+                throw new InjectionException(e.Message);
+            }
+            if (parsed is not JsonObject document || !IsKnown(document))
+            {
+                output.Append(raw).Append("---\n");
+                continue;
+            }
+            try
+            {
+                InjectDocument(document, config, warnings);
+            }
+            catch (InjectionException e)
+            {
+                var name = document["metadata"]?["name"]?.ToString() ?? "";
+                throw new InjectionException($"document {index} ({document["kind"]} {name}): {e.Message}");
+            }
+            output.Append(GoYaml.Emit(GoObjects.Normalize(document))).Append("---\n");
+        }
+        return output.ToString();
+    }
+
+    private static bool IsKnown(JsonObject document) => document["kind"]?.ToString() == "List" || IsKnownKind(document);
+
+    /// <summary>A workload kind that holds a pod template (or is a Pod).</summary>
+    public static bool IsKnownKind(JsonObject document) => Workloads.Contains($"{document["apiVersion"]}/{document["kind"]}");
+
+    private static void InjectDocument(JsonObject document, ConfigSnapshot config, List<string> warnings)
+    {
+        if (document["kind"]?.ToString() == "List")
+        {
+            foreach (var item in document["items"] as JsonArray ?? [])
+            {
+                if (item is JsonObject o && IsKnown(o))
+                {
+                    InjectDocument(o, config, warnings);
+                }
+            }
+            return;
+        }
+        var kind = document["kind"]!.ToString();
+        var metadata = document["metadata"] as JsonObject ?? [];
+        JsonObject? holder = kind switch
+        {
+            "Pod" => document,
+            "CronJob" => document["spec"]?["jobTemplate"]?["spec"]?["template"] as JsonObject,
+            _ => document["spec"]?["template"] as JsonObject,
+        };
+        if (holder is null)
+        {
+            return;
+        }
+        var ns = metadata["namespace"]?.ToString() ?? "";
+        var workload = new WorkloadMeta(metadata["name"]?.ToString() ?? "", ns, kind, document["apiVersion"]?.ToString() ?? "");
+        var fullName = $"{kind} \"{(ns.Length > 0 ? ns + "/" : "")}{workload.Name}\"";
+        var pod = new JsonObject
+        {
+            ["metadata"] = holder["metadata"]?.DeepClone() ?? new JsonObject(),
+            ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
+        };
+        var facts = new PodFacts
+        {
+            Namespace = ns,
+            HostNetwork = pod["spec"]?["hostNetwork"] is JsonValue h && h.TryGetValue<bool>(out var b) && b,
+            Labels = StringMap(pod["metadata"]?["labels"]),
+            Annotations = StringMap(pod["metadata"]?["annotations"]),
+        };
+        if (facts.HostNetwork)
+        {
+            warnings.Add($"===> Skipping injection because {fullName} has host networking enabled");
+            return;
+        }
+        // kube-inject always runs with policy enabled; the pod's own opt-out still counts.
+        if (!InjectionDecision.IsRequired(InjectionPolicy.Enabled, [], [], facts))
+        {
+            warnings.Add($"===> Skipping injection because {fullName} has sidecar injection disabled");
+            return;
+        }
+        var defaults = config.Templates.TryGetValue("sidecar", out var sidecar) ? new[] { sidecar } : [];
+        var injected = PodInjector.Inject(config, pod, ns, "default", [], workload, defaults);
+        holder["metadata"] = injected["metadata"]?.DeepClone();
+        holder["spec"] = injected["spec"]?.DeepClone();
+    }
+
+    private static Dictionary<string, string> StringMap(JsonNode? node)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (node is JsonObject o)
+        {
+            foreach (var (k, v) in o)
+            {
+                map[k] = v?.ToString() ?? "";
+            }
+        }
+        return map;
+    }
+
+    /// <summary>Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---".</summary>
+    private static List<string> SplitDocuments(string yaml)
+    {
+        var documents = new List<string>();
+        var current = new StringBuilder();
+        foreach (var line in yaml.Split('\n'))
+        {
+            if (line.TrimEnd('\r') == "---")
+            {
+                documents.Add(current.ToString());
+                current.Clear();
+                continue;
+            }
+            current.Append(line).Append('\n');
+        }
+        var last = current.ToString();
+        if (last.EndsWith('\n') && !yaml.EndsWith('\n'))
+        {
+            last = last[..^1] + "\n";
+        }
+        documents.Add(last);
+        return documents;
+    }
+}
