@@ -21,6 +21,8 @@ internal static class Program
             case Command.SampleReview sample:
                 Console.Out.WriteLine(SampleReview.Build(sample.V1Beta1));
                 return 0;
+            case Command.Inject inject:
+                return InjectCommand.Run(inject.Args, Console.In, Console.Out, Console.Error);
             case Command.Invalid invalid:
                 Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
                 return 2;

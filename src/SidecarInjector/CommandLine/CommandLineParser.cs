@@ -7,6 +7,7 @@ internal abstract record Command
 {
     public sealed record Serve(ServeOptions Options) : Command;
     public sealed record SampleReview(bool V1Beta1) : Command;
+    public sealed record Inject(string[] Args) : Command;
     public sealed record Help : Command;
     public sealed record Version : Command;
     public sealed record Invalid(string Message) : Command;
@@ -53,6 +54,8 @@ internal static class CommandLineParser
                     break;
                 case "sample-review":
                     return new Command.SampleReview(rest.Contains("--v1beta1"));
+                case "inject":
+                    return new Command.Inject([.. rest]);
                 case "help":
                     return new Command.Help();
                 case "version":

@@ -11,6 +11,8 @@ internal static class HelpText
         text.AppendLine();
         text.AppendLine("Usage:");
         text.AppendLine("  sidecar-injector [serve] [flags]     serve the webhook (HTTPS) and the admin endpoints (HTTP)");
+        text.AppendLine("  sidecar-injector inject -f FILE|- [--config-dir DIR] [-o FILE]");
+        text.AppendLine("                                       inject the pod templates of manifests offline (kube-inject)");
         text.AppendLine("  sidecar-injector sample-review [--v1beta1]");
         text.AppendLine("                                       print a realistic AdmissionReview for a Pod CREATE");
         text.AppendLine("  sidecar-injector --help | --version");

@@ -77,6 +77,15 @@ internal static class GoObjects
                         strategy["resources"] ??= new JsonObject();
                     }
                     spec["test"] ??= false;
+                    // omitempty scalars of DeploymentConfigSpec.
+                    if (spec["minReadySeconds"] is JsonValue minReady && minReady.ToJsonString() == "0")
+                    {
+                        spec.Remove("minReadySeconds");
+                    }
+                    if (spec["paused"] is JsonValue paused && paused.ToJsonString() == "false")
+                    {
+                        spec.Remove("paused");
+                    }
                     if (!spec.ContainsKey("triggers"))
                     {
                         spec["triggers"] = null;
@@ -155,6 +164,11 @@ internal static class GoObjects
         }
         foreach (var env in container["env"] as JsonArray ?? [])
         {
+            // EnvVar.value is omitempty: an empty value is not written.
+            if (env is JsonObject e && e["value"] is JsonValue value && value.ToString().Length == 0)
+            {
+                e.Remove("value");
+            }
             // A zero resource.Quantity is written as "0".
             if (env?["valueFrom"]?["resourceFieldRef"] is JsonObject reference)
             {

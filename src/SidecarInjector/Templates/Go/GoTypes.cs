@@ -89,6 +89,37 @@ internal static class GoTypes
                     items.Add(Order(item, type));
                 }
                 return items;
+            case JsonObject o when type == "ResourceRequirements":
+                // Quantities are written in their canonical form ("3000m" is "3").
+                // limits, requests, claims in struct order; resource names are map keys, so sorted.
+                var resources = new JsonObject();
+                foreach (var k in (ReadOnlySpan<string>)["limits", "requests", "claims"])
+                {
+                    if (!o.TryGetPropertyValue(k, out var v))
+                    {
+                        continue;
+                    }
+                    if (v is JsonObject amounts)
+                    {
+                        var names = new List<string>();
+                        foreach (var (name, _) in amounts)
+                        {
+                            names.Add(name);
+                        }
+                        names.Sort(StringComparer.Ordinal);
+                        var canonical = new JsonObject();
+                        foreach (var name in names)
+                        {
+                            canonical[name] = Injection.Quantity.Canonical(amounts[name]?.ToString() ?? "");
+                        }
+                        resources[k] = canonical;
+                    }
+                    else
+                    {
+                        resources[k] = v?.DeepClone();
+                    }
+                }
+                return resources;
             case JsonObject o when type is not null && Types.TryGetValue(type, out var fields):
                 var ordered = new JsonObject();
                 foreach (var field in fields)

@@ -1,0 +1,73 @@
+using SidecarInjector.Configuration;
+using SidecarInjector.Injection;
+
+namespace SidecarInjector.CommandLine;
+
+/// <summary>
+/// <c>sidecar-injector inject -f FILE|- [--config-dir D] [-o FILE]</c>: kube-inject for manifests.
+/// Without --config-dir the embedded default config is used.
+/// </summary>
+internal static class InjectCommand
+{
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        string? input = null, output = null, configDir = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"flag {args[i]} needs a value");
+            try
+            {
+                switch (args[i])
+                {
+                    case "-f" or "--filename": input = Value(); break;
+                    case "-o" or "--output": output = Value(); break;
+                    case "--config-dir": configDir = Value(); break;
+                    case "-h" or "--help":
+                        stdout.WriteLine("Usage: sidecar-injector inject -f FILE|- [--config-dir DIR] [-o FILE]");
+                        stdout.WriteLine("Injects every pod template (Pod, Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob,");
+                        stdout.WriteLine("ReplicationController, DeploymentConfig, List items) of a multi-document YAML; other documents");
+                        stdout.WriteLine("are copied unchanged. Without --config-dir the embedded default config is used.");
+                        return 0;
+                    default:
+                        stderr.WriteLine($"sidecar-injector inject: unknown flag '{args[i]}' (try --help)");
+                        return 2;
+                }
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine("sidecar-injector inject: " + e.Message);
+                return 2;
+            }
+        }
+        if (input is null)
+        {
+            stderr.WriteLine("sidecar-injector inject: -f FILE or -f - (standard input) is required");
+            return 2;
+        }
+        try
+        {
+            var config = ConfigLoader.Load(configDir is null ? ConfigLoader.ReadEmbeddedDefault() : ConfigLoader.ReadDirectory(configDir));
+            var text = input == "-" ? stdin.ReadToEnd() : File.ReadAllText(input);
+            var warnings = new List<string>();
+            var result = KubeInject.Run(text, config, warnings);
+            foreach (var warning in warnings)
+            {
+                stderr.WriteLine(warning);
+            }
+            if (output is null)
+            {
+                stdout.Write(result);
+            }
+            else
+            {
+                File.WriteAllText(output, result);
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ConfigException or InjectionException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine("sidecar-injector inject: " + e.Message);
+            return 1;
+        }
+    }
+}
