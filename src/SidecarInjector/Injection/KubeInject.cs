@@ -86,7 +86,10 @@ internal static class KubeInject
             "CronJob" => document["spec"]?["jobTemplate"]?["spec"]?["template"] as JsonObject,
             _ => document["spec"]?["template"] as JsonObject,
         };
-        if (holder is null)
+        // Istio's quirk, kept for identical output: a CronJob's injected metadata goes on its
+        // jobTemplate, not on the pod template inside it.
+        var metadataHolder = kind == "CronJob" ? document["spec"]?["jobTemplate"] as JsonObject : holder;
+        if (holder is null || metadataHolder is null)
         {
             return;
         }
@@ -95,7 +98,7 @@ internal static class KubeInject
         var fullName = $"{kind} \"{(ns.Length > 0 ? ns + "/" : "")}{workload.Name}\"";
         var pod = new JsonObject
         {
-            ["metadata"] = holder["metadata"]?.DeepClone() ?? new JsonObject(),
+            ["metadata"] = metadataHolder["metadata"]?.DeepClone() ?? new JsonObject(),
             ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
         };
         var facts = new PodFacts
@@ -117,8 +120,9 @@ internal static class KubeInject
             return;
         }
         var defaults = config.Templates.TryGetValue("sidecar", out var sidecar) ? new[] { sidecar } : [];
-        var injected = PodInjector.Inject(config, pod, ns, "default", [], workload, defaults);
-        holder["metadata"] = injected["metadata"]?.DeepClone();
+        // A bare Pod is described by its own controller reference, as the webhook would see it.
+        var injected = PodInjector.Inject(config, pod, ns, "default", [], kind == "Pod" ? null : workload, defaults);
+        metadataHolder["metadata"] = injected["metadata"]?.DeepClone();
         holder["spec"] = injected["spec"]?.DeepClone();
     }
 
@@ -140,22 +144,24 @@ internal static class KubeInject
     {
         var documents = new List<string>();
         var current = new StringBuilder();
-        foreach (var line in yaml.Split('\n'))
+        var lines = yaml.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
         {
+            var line = lines[i];
             if (line.TrimEnd('\r') == "---")
             {
                 documents.Add(current.ToString());
                 current.Clear();
                 continue;
             }
+            // The piece after a final newline is empty: no line there.
+            if (i == lines.Length - 1 && line.Length == 0)
+            {
+                break;
+            }
             current.Append(line).Append('\n');
         }
-        var last = current.ToString();
-        if (last.EndsWith('\n') && !yaml.EndsWith('\n'))
-        {
-            last = last[..^1] + "\n";
-        }
-        documents.Add(last);
+        documents.Add(current.ToString());
         return documents;
     }
 }
