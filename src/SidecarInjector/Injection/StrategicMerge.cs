@@ -102,10 +102,16 @@ internal static class StrategicMerge
             return;
         }
 
-        // Kubernetes orders a merged list as the patch orders it, followed by the items only the
-        // original has, in their original order (Istio's goldens show template volumes first).
-        var result = new List<JsonNode?>(target.Count + patch.Count);
-        var used = new bool[target.Count];
+        // Merge items with the same key; items only the patch has are new.
+        var originalKeys = new List<JsonNode?>(target.Count);
+        for (int i = 0; i < target.Count; i++)
+        {
+            originalKeys.Add(target[i] is JsonObject o
+                ? o[mergeKey]
+                : throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {KindName(target[i])}"));
+        }
+        var patchItems = new List<JsonNode?>();
+        var deleted = new List<JsonNode?>();
         foreach (var item in patch)
         {
             if (item is not JsonObject patchItem)
@@ -115,37 +121,98 @@ internal static class StrategicMerge
             int index = IndexOfKey(target, mergeKey, patchItem[mergeKey], path);
             if (DirectiveOf(patchItem) == "delete")
             {
-                if (index >= 0)
-                {
-                    used[index] = true;
-                }
+                deleted.Add(patchItem[mergeKey]);
                 continue;
             }
             if (index >= 0)
             {
-                used[index] = true;
                 var existing = (JsonObject)target[index]!;
                 Apply(existing, patchItem, itemPart, $"{path}[{index}]");
-                result.Add(existing);
+                patchItems.Add(existing);
             }
             else
             {
-                result.Add(CleanClone(patchItem));
+                patchItems.Add(CleanClone(patchItem));
             }
         }
-        for (int i = 0; i < target.Count; i++)
+        var serverOnly = new List<JsonNode?>();
+        foreach (var item in target)
         {
-            if (!used[i])
+            var key = item![mergeKey];
+            if (!ContainsKey(patchItems, mergeKey, key) && !ContainsValue(deleted, key))
             {
-                result.Add(target[i]);
+                serverOnly.Add(item);
             }
         }
+        var ordered = MergeSorted(serverOnly, patchItems, originalKeys, mergeKey);
         // Detach every node before re-adding: a JsonNode can have only one parent.
         target.Clear();
-        foreach (var node in result)
+        foreach (var node in ordered)
         {
             target.Add(node);
         }
+    }
+
+    /// <summary>
+    /// Kubernetes' mergeSortedSlice (strategicpatch normalizeElementOrder): the pod's own items and
+    /// the patch's items, each list in its order, interleaved by the pod's original order; an item
+    /// the pod did not have goes before the pod's remaining items.
+    /// </summary>
+    private static List<JsonNode?> MergeSorted(List<JsonNode?> serverOnly, List<JsonNode?> patchItems, List<JsonNode?> originalKeys, string mergeKey)
+    {
+        var result = new List<JsonNode?>(serverOnly.Count + patchItems.Count);
+        int i = 0, j = 0;
+        while (i < serverOnly.Count || j < patchItems.Count)
+        {
+            if (i >= serverOnly.Count)
+            {
+                result.Add(patchItems[j++]);
+            }
+            else if (j >= patchItems.Count)
+            {
+                result.Add(serverOnly[i++]);
+            }
+            else
+            {
+                int left = IndexOfValue(originalKeys, serverOnly[i]![mergeKey]);
+                int right = IndexOfValue(originalKeys, patchItems[j]![mergeKey]);
+                if (left >= 0 && right >= 0 && left < right)
+                {
+                    result.Add(serverOnly[i++]);
+                }
+                else
+                {
+                    result.Add(patchItems[j++]);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static bool ContainsKey(List<JsonNode?> items, string mergeKey, JsonNode? key)
+    {
+        foreach (var item in items)
+        {
+            if (JsonNode.DeepEquals(item?[mergeKey], key))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool ContainsValue(List<JsonNode?> values, JsonNode? key) => IndexOfValue(values, key) >= 0;
+
+    private static int IndexOfValue(List<JsonNode?> values, JsonNode? key)
+    {
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (JsonNode.DeepEquals(values[i], key))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>Index of the item whose merge key equals <paramref name="keyValue"/>, or -1.</summary>

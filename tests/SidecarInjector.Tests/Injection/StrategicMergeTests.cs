@@ -13,12 +13,20 @@ public sealed class StrategicMergeTests
     }
 
     [Fact]
-    public void Containers_merge_by_name_in_the_fragment_order_then_the_pods_own()
+    public void Containers_merge_by_name_and_keep_the_pods_order_with_new_ones_after()
     {
         var result = Merge(
             "{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"a\"},{\"name\":\"proxy\",\"image\":\"old\"}]}}",
             "{\"spec\":{\"containers\":[{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"}]}}");
-        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"},{\"name\":\"app\",\"image\":\"a\"}]}}", result);
+        Assert.Equal("{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"a\"},{\"name\":\"proxy\",\"image\":\"new\",\"args\":[\"x\"]},{\"name\":\"extra\"}]}}", result);
+    }
+
+    [Fact]
+    public void New_items_go_before_the_pods_remaining_items_as_Kubernetes_orders_them()
+    {
+        // Kubernetes' mergeSortedSlice: items the pod did not have come before the pod's own ones.
+        Assert.Equal("{\"spec\":{\"volumes\":[{\"name\":\"t1\"},{\"name\":\"t2\"},{\"name\":\"data\"}]}}",
+            Merge("{\"spec\":{\"volumes\":[{\"name\":\"data\"}]}}", "{\"spec\":{\"volumes\":[{\"name\":\"t1\"},{\"name\":\"t2\"}]}}"));
     }
 
     [Fact]
