@@ -233,23 +233,32 @@ public sealed class TemplatedInjectionTests
     }
 
     [Fact]
-    public void Rendering_errors_deny_the_pod_with_the_template_position()
+    public void A_template_that_fails_on_a_typical_pod_is_rejected_at_load_with_its_position()
     {
-        var config = Config("spec:\n  containers:\n  - name: x\n    image: {{ index .Spec.Containers 5 }}\n");
-        var answer = InProcess.Send(Reviews.Review(Reviews.SamplePod()), config);
-        Assert.False(answer.Allowed);
-        Assert.Contains("template sidecar", answer.Message);
-        Assert.Contains("sidecar:4:", answer.Message);
-        Assert.Contains("index out of range", answer.Message);
+        var e = Assert.Throws<ConfigException>(() => Config("spec:\n  containers:\n  - name: x\n    image: {{ index .Spec.Containers 5 }}\n"));
+        Assert.Contains("template sidecar", e.Message);
+        Assert.Contains("sidecar:4:", e.Message);
+        Assert.Contains("index out of range", e.Message);
     }
 
     [Fact]
-    public void Output_that_is_not_a_pod_fragment_denies_the_pod()
+    public void A_template_whose_output_is_not_a_pod_fragment_is_rejected_at_load()
     {
-        var config = Config("spec:\n  containers: {{ .ObjectMeta.Name | quote }}\n");
-        var answer = InProcess.Send(Reviews.Review(Reviews.SamplePod()), config);
+        var e = Assert.Throws<ConfigException>(() => Config("spec:\n  containers: {{ .ObjectMeta.Name | quote }}\n"));
+        Assert.Contains("spec.containers must be a list", e.Message);
+    }
+
+    [Fact]
+    public void Rendering_errors_for_one_pod_deny_that_pod_with_the_template_position()
+    {
+        var config = Config("spec:\n  containers:\n  - name: x\n    image: {{ if index .ObjectMeta.Annotations `boom` }}{{ index .Spec.Containers 5 }}{{ end }}y\n");
+        var pod = Reviews.SamplePod();
+        Assert.NotNull(InProcess.Send(Reviews.Review(pod), config).Patch);
+        pod["metadata"]!["annotations"]!["boom"] = "1";
+        var answer = InProcess.Send(Reviews.Review(pod), config);
         Assert.False(answer.Allowed);
-        Assert.Contains("spec.containers must be a list", answer.Message);
+        Assert.Contains("sidecar:4:", answer.Message);
+        Assert.Contains("index out of range", answer.Message);
     }
 
     [Fact]
