@@ -123,6 +123,36 @@ check "TLS 1.1 handshake is refused" bash -c "! openssl s_client -connect 127.0.
 check "metrics are exported" bash -c "curl -fsS http://127.0.0.1:$admin/metrics | grep -q '^sidecar_injection_success_total 2'"
 check "process runs as uid 1654" bash -c "ps -o uid= -p \$(pgrep -f '/app/sidecar-injector serve --port $port' | head -1) | grep -q 1654"
 
+cat > "$work/deployment.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+YAML
+inject_ok() {
+  "$binary" inject -f "$work/deployment.yaml" --config-dir "$root/etc/sidecar-injector/config" -o "$work/injected.yaml" \
+    && grep -q "name: istio-proxy" "$work/injected.yaml" && grep -q "^kind: Service" "$work/injected.yaml"
+}
+check "inject (kube-inject) rewrites a Deployment and keeps the Service" inject_ok
+
 server=$(pgrep -f "/app/sidecar-injector serve --port $port" | head -1)
 kill -TERM "$server"
 stopped=0

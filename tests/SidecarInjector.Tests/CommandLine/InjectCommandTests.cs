@@ -1,0 +1,136 @@
+using SidecarInjector.CommandLine;
+using SidecarInjector.Configuration;
+using SidecarInjector.Tests.Support;
+
+namespace SidecarInjector.Tests.CommandLine;
+
+/// <summary>sidecar-injector inject: manifests in, injected manifests out, other documents untouched.</summary>
+public sealed class InjectCommandTests
+{
+    private const string Manifests = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+        data:
+          key: value
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: shop
+        spec:
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+              - name: web
+                image: nginx
+                resources:
+                  limits: {cpu: 2000m, memory: 1024Mi}
+        ---
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: once
+        spec:
+          template:
+            metadata:
+              labels: {sidecar.istio.io/inject: "false"}
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: once
+                image: busybox
+        """;
+
+    private static (int Code, string Out, string Err) Run(string[] args, string stdin = "")
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = InjectCommand.Run(args, new StringReader(stdin), output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Injects_workloads_and_copies_other_documents()
+    {
+        var (code, output, error) = Run(["-f", "-"], Manifests);
+        Assert.Equal(0, code);
+        var documents = output.Split("---\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, documents.Length);
+        Assert.StartsWith("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings", documents[0]);
+        Assert.Contains("name: istio-proxy", documents[1]);
+        Assert.Contains("sidecar.istio.io/status:", documents[1]);
+        Assert.Contains("creationTimestamp: null", documents[1]);
+        // Written as the Go client writes it: canonical quantities, sorted keys.
+        Assert.Contains("cpu: \"2\"", documents[1]);
+        Assert.Contains("memory: 1Gi", documents[1]);
+        Assert.DoesNotContain("istio-proxy", documents[2]);
+        Assert.Contains("Skipping injection because Job \"once\" has sidecar injection disabled", error);
+    }
+
+    [Fact]
+    public void Output_can_go_to_a_file_and_input_come_from_one()
+    {
+        var dir = Directory.CreateTempSubdirectory("inject-");
+        try
+        {
+            var input = Path.Combine(dir.FullName, "in.yaml");
+            var output = Path.Combine(dir.FullName, "out.yaml");
+            File.WriteAllText(input, Manifests);
+            var (code, stdout, _) = Run(["-f", input, "-o", output]);
+            Assert.Equal(0, code);
+            Assert.Equal("", stdout);
+            Assert.Contains("istio-proxy", File.ReadAllText(output));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Uses_the_config_directory_given()
+    {
+        var dir = Directory.CreateTempSubdirectory("inject-config-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "config"), "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: helper-{{ .DeploymentMeta.Name }}\n        image: helper\n");
+            var (code, output, _) = Run(["-f", "-", "--config-dir", dir.FullName], Manifests);
+            Assert.Equal(0, code);
+            Assert.Contains("name: helper-web", output);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new string[0], "-f FILE")]
+    [InlineData(new[] { "-f" }, "needs a value")]
+    [InlineData(new[] { "--nope" }, "unknown flag")]
+    [InlineData(new[] { "-f", "/no/such/file.yaml" }, "no/such/file.yaml")]
+    public void Bad_invocations_explain_themselves(string[] args, string expected)
+    {
+        var (code, _, error) = Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Errors_name_the_document()
+    {
+        var bad = Manifests.Replace("labels: {app: web}", "labels: {app: web}\n      annotations: {traffic.sidecar.istio.io/excludeInboundPorts: \"nope\"}", StringComparison.Ordinal);
+        Assert.Contains("nope", bad);
+        var (code, _, error) = Run(["-f", "-"], bad);
+        Assert.Equal(1, code);
+        Assert.Contains("document 2 (Deployment web)", error);
+        Assert.Contains("excludeInboundPorts", error);
+    }
+}
