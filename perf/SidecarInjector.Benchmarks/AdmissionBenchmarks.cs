@@ -21,6 +21,7 @@ public class AdmissionBenchmarks
     private byte[] _skipped = [];
     private byte[] _manyEnv = [];
     private AdmissionHandler _memoized = null!;
+    private ConfigSnapshot? _istio;
 
     [GlobalSetup]
     public void Setup()
@@ -38,6 +39,24 @@ public class AdmissionBenchmarks
         _manyEnv = Encoding.UTF8.GetBytes(many.ToJsonString());
         _memoized = new AdmissionHandler(() => _config, "default");
         _memoized.Handle(_sample, "/inject", _output);
+        _istio = IstioDefaultConfig();
+    }
+
+    /// <summary>Istio's own default injection config (a 1,800-line Go template), from ../shared beside the repository.</summary>
+    private static ConfigSnapshot? IstioDefaultConfig()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "webhook.sln")))
+        {
+            dir = dir.Parent;
+        }
+        var inputs = dir is null ? null : Path.Combine(dir.FullName, "..", "shared", "testdata", "istio-inject", "inputs");
+        if (inputs is null || !Directory.Exists(inputs))
+        {
+            return null;
+        }
+        byte[] Read(string kind) => File.ReadAllBytes(Path.Combine(inputs, $"default.{kind}.gen.yaml"));
+        return ConfigLoader.Load(new ConfigLoader.ConfigFiles("istio", Read("template"), Read("values"), Read("mesh")));
     }
 
     [Benchmark(Baseline = true, Description = "decode + allowed, no injection (skip)")]
@@ -51,6 +70,9 @@ public class AdmissionBenchmarks
 
     [Benchmark(Description = "inject 2000-env-var pod (fresh)")]
     public int InjectManyEnv() => Run(new AdmissionHandler(() => _config, "default"), _manyEnv);
+
+    [Benchmark(Description = "inject sample pod with Istio's sidecar template (fresh)")]
+    public int InjectIstioTemplate() => _istio is null ? 0 : Run(new AdmissionHandler(() => _istio, "default"), _sample);
 
     private int Run(AdmissionHandler handler, byte[] body)
     {
