@@ -22,11 +22,13 @@ internal static class PodInjector
     {
         AnnotationValidation.Validate(original);
         var templates = SelectTemplates(config, original, defaultTemplates);
-        var merged = original.DeepClone().AsObject();
+        // A re-injected pod is rendered as its owner wrote it: the previous injection removed.
+        var basePod = PreviousInjection.Strip(original, config.Mesh);
+        var merged = basePod.DeepClone().AsObject();
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(original, ns, config.Values, config.Mesh, revision, config.Environment, workload);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Values, config.Mesh, revision, config.Environment, workload);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
@@ -45,8 +47,7 @@ internal static class PodInjector
         // Istio's postProcessPod, in its order.
         ProxyEnvironment.Apply(merged, WithValuesNetwork(config, proxyEnv));
         PrometheusMerge.Apply(merged, config.Mesh);
-        ProbeRewrite.Apply(merged, config.Values, config.Mesh,
-            previouslyInjected: original["metadata"]?["annotations"]?[InjectionStatus.AnnotationKey] is not null);
+        ProbeRewrite.Apply(merged, config.Values, config.Mesh, PreviousInjection.PreviousProbers(original));
 
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
         annotations[InjectionStatus.AnnotationKey] = InjectionStatus.Format(names, revision);
@@ -84,11 +85,12 @@ internal static class PodInjector
         {
             return applied;
         }
-        Reapply("containers", names.Containers, applied.Containers);
-        Reapply("initContainers", names.InitContainers, applied.InitContainers);
+        var previous = PreviousInjection.Status(original);
+        Reapply("containers", names.Containers, applied.Containers, previous?.Containers);
+        Reapply("initContainers", names.InitContainers, applied.InitContainers, previous?.InitContainers);
         return applied;
 
-        void Reapply(string field, IReadOnlyList<string> injectedNames, List<JsonObject> record)
+        void Reapply(string field, IReadOnlyList<string> injectedNames, List<JsonObject> record, List<string>? injectedBefore)
         {
             if (injectedNames.Count == 0 || originalSpec[field] is not JsonArray own || mergedSpec[field] is not JsonArray result)
             {
@@ -96,6 +98,11 @@ internal static class PodInjector
             }
             foreach (var name in injectedNames)
             {
+                // A container this injector put there before is rendered afresh, not restored.
+                if (injectedBefore is not null && injectedBefore.Contains(name))
+                {
+                    continue;
+                }
                 var key = JsonValue.Create(name);
                 int ownIndex = StrategicMerge.IndexOfKey(own, "name", key, "spec." + field);
                 int resultIndex = StrategicMerge.IndexOfKey(result, "name", key, "spec." + field);

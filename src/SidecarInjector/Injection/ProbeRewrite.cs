@@ -18,7 +18,8 @@ internal static class ProbeRewrite
     private static readonly (string Field, string Url)[] Probes = [("readinessProbe", "readyz"), ("livenessProbe", "livez"), ("startupProbe", "startupz")];
     private static readonly (string Field, string Url)[] Hooks = [("preStop", "prestopz"), ("postStart", "poststartz")];
 
-    public static void Apply(JsonObject pod, JsonObject values, JsonObject mesh, bool previouslyInjected)
+    /// <param name="previousProbers">The ISTIO_KUBE_APP_PROBERS of a previous injection, kept and added to.</param>
+    public static void Apply(JsonObject pod, JsonObject values, JsonObject mesh, string? previousProbers)
     {
         var annotations = pod["metadata"]?["annotations"] as JsonObject;
         if (!ShouldRewrite(annotations, values) || pod["spec"] is not JsonObject spec)
@@ -75,6 +76,27 @@ internal static class ProbeRewrite
                 }
             }
         }
+        // Probers of a previous injection stay (their probes already point at the agent); new ones
+        // are added: Istio's mergeOrAppendProbers.
+        if (previousProbers is not null)
+        {
+            try
+            {
+                if (JsonNode.Parse(previousProbers) is JsonObject old)
+                {
+                    foreach (var (path, prober) in old)
+                    {
+                        if (prober is JsonObject p)
+                        {
+                            probers[path] = (JsonObject)p.DeepClone();
+                        }
+                    }
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
         if (probers.Count == 0)
         {
             return;
@@ -84,7 +106,7 @@ internal static class ProbeRewrite
         {
             value[path] = prober;
         }
-        SetProbersEnv(proxy, value, previouslyInjected);
+        SetProbersEnv(proxy, value);
     }
 
     private static bool ShouldRewrite(JsonObject? annotations, JsonObject values)
@@ -181,43 +203,24 @@ internal static class ProbeRewrite
         return ports;
     }
 
-    /// <summary>Appends the env var, or on re-injection merges into the one already there (Istio's mergeOrAppendProbers).</summary>
-    private static void SetProbersEnv(JsonObject proxy, JsonObject probers, bool previouslyInjected)
+    /// <summary>Sets the env var on the proxy, replacing one the template may have written.</summary>
+    private static void SetProbersEnv(JsonObject proxy, JsonObject probers)
     {
         if (proxy["env"] is not JsonArray env)
         {
             env = [];
             proxy["env"] = env;
         }
-        if (previouslyInjected)
+        var value = GoJson.Serialize(probers);
+        foreach (var item in env)
         {
-            foreach (var item in env)
+            if (item is JsonObject e && e["name"]?.ToString() == ProbersEnv)
             {
-                if (item is JsonObject e && e["name"]?.ToString() == ProbersEnv && e["value"]?.ToString() is { } existing)
-                {
-                    var merged = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
-                    foreach (var (k, v) in probers)
-                    {
-                        merged[k] = v?.DeepClone();
-                    }
-                    if (JsonNode.Parse(existing) is JsonObject old)
-                    {
-                        foreach (var (k, v) in old)
-                        {
-                            merged[k] = v?.DeepClone();
-                        }
-                    }
-                    var value = new JsonObject();
-                    foreach (var (k, v) in merged)
-                    {
-                        value[k] = v;
-                    }
-                    e["value"] = GoJson.Serialize(value);
-                    return;
-                }
+                e["value"] = value;
+                return;
             }
         }
-        env.Add((JsonNode)new JsonObject { ["name"] = ProbersEnv, ["value"] = GoJson.Serialize(probers) });
+        env.Add((JsonNode)new JsonObject { ["name"] = ProbersEnv, ["value"] = value });
     }
 
     private static JsonObject? FindContainer(JsonNode? list, string name)
