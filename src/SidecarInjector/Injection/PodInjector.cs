@@ -34,6 +34,7 @@ internal static class PodInjector
         foreach (var template in templates)
         {
             var (fragment, templateNames) = template.Render(Data);
+            MoveOwnProxyForNativeSidecar(merged, templateNames);
             StrategicMerge.Apply(merged, fragment, PodPart.Pod, "");
             injected.Add(templateNames);
         }
@@ -92,7 +93,7 @@ internal static class PodInjector
 
         void Reapply(string field, IReadOnlyList<string> injectedNames, List<JsonObject> record, List<string>? injectedBefore)
         {
-            if (injectedNames.Count == 0 || originalSpec[field] is not JsonArray own || mergedSpec[field] is not JsonArray result)
+            if (injectedNames.Count == 0 || mergedSpec[field] is not JsonArray result)
             {
                 return;
             }
@@ -104,13 +105,14 @@ internal static class PodInjector
                     continue;
                 }
                 var key = JsonValue.Create(name);
-                int ownIndex = StrategicMerge.IndexOfKey(own, "name", key, "spec." + field);
+                // Istio's FindContainerFromPod looks in both lists (a native proxy may be the pod's own container).
+                var ownContainer = FindOwn(originalSpec[field], key, field) ?? FindOwn(originalSpec[field == "containers" ? "initContainers" : "containers"], key, field);
                 int resultIndex = StrategicMerge.IndexOfKey(result, "name", key, "spec." + field);
-                if (ownIndex < 0 || resultIndex < 0)
+                if (ownContainer is null || resultIndex < 0)
                 {
                     continue;
                 }
-                var overlay = own[ownIndex]!.AsObject();
+                var overlay = ownContainer;
                 if (overlay["image"] is JsonValue image && image.TryGetValue<string>(out var imageName) && imageName == "auto")
                 {
                     overlay = overlay.DeepClone().AsObject();
@@ -120,6 +122,16 @@ internal static class PodInjector
                 record.Add(overlay);
             }
         }
+    }
+
+    private static JsonObject? FindOwn(JsonNode? list, JsonValue key, string field)
+    {
+        if (list is not JsonArray array)
+        {
+            return null;
+        }
+        int index = StrategicMerge.IndexOfKey(array, "name", key, "spec." + field);
+        return index < 0 ? null : array[index]!.AsObject();
     }
 
     /// <summary>
@@ -157,6 +169,32 @@ internal static class PodInjector
     }
 
     public const string OverridesAnnotation = "proxy.istio.io/overrides";
+
+    /// <summary>
+    /// A native-sidecar template puts the proxy in initContainers; a pod that defines its own
+    /// istio-proxy among its containers has it moved there first, so the two merge (Istio's RunTemplate).
+    /// </summary>
+    private static void MoveOwnProxyForNativeSidecar(JsonObject merged, InjectedNames templateNames)
+    {
+        if (!templateNames.InitContainers.Contains(ProxyEnvironment.ProxyContainerName)
+            || merged["spec"] is not JsonObject spec || spec["containers"] is not JsonArray containers)
+        {
+            return;
+        }
+        int index = StrategicMerge.IndexOfKey(containers, "name", JsonValue.Create(ProxyEnvironment.ProxyContainerName), "spec.containers");
+        if (index < 0)
+        {
+            return;
+        }
+        var proxy = containers[index];
+        containers.RemoveAt(index);
+        if (spec["initContainers"] is not JsonArray init)
+        {
+            init = [];
+            spec["initContainers"] = init;
+        }
+        init.Add(proxy);
+    }
 
     /// <summary>The network from values.global.network, unless the webhook path names one (Istio's precedence).</summary>
     private static IReadOnlyList<KeyValuePair<string, string>> WithValuesNetwork(ConfigSnapshot config, IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
