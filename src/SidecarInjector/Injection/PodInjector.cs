@@ -46,7 +46,7 @@ internal static class PodInjector
         InitContainerUser.Apply(merged, original, proxyConfig["interceptionMode"]?.ToString() ?? "REDIRECT");
 
         // Istio's postProcessPod, in its order.
-        ProxyEnvironment.Apply(merged, WithValuesNetwork(config, proxyEnv));
+        ProxyEnvironment.Apply(merged, WithValuesNetwork(config, original, proxyEnv));
         PrometheusMerge.Apply(merged, config.Mesh);
         ProbeRewrite.Apply(merged, config.Values, config.Mesh, PreviousInjection.PreviousProbers(original));
 
@@ -196,21 +196,31 @@ internal static class PodInjector
         init.Add(proxy);
     }
 
-    /// <summary>The network from values.global.network, unless the webhook path names one (Istio's precedence).</summary>
-    private static IReadOnlyList<KeyValuePair<string, string>> WithValuesNetwork(ConfigSnapshot config, IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
+    /// <summary>
+    /// Cluster and network for the proxy (Istio's RunTemplate): values.global first, the webhook
+    /// path when those are empty, and the pod's topology.istio.io/network label above all.
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> WithValuesNetwork(
+        ConfigSnapshot config, JsonObject pod, IReadOnlyList<KeyValuePair<string, string>> proxyEnv)
     {
-        if (config.Values["global"]?["network"]?.ToString() is not { Length: > 0 } network)
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in proxyEnv)
         {
-            return proxyEnv;
+            env[k] = v;
         }
-        foreach (var (name, _) in proxyEnv)
+        if (config.Values["global"]?["multiCluster"]?["clusterName"]?.ToString() is { Length: > 0 } cluster)
         {
-            if (name == "ISTIO_META_NETWORK")
-            {
-                return proxyEnv;
-            }
+            env["ISTIO_META_CLUSTER_ID"] = cluster;
         }
-        return [.. proxyEnv, new("ISTIO_META_NETWORK", network)];
+        if (config.Values["global"]?["network"]?.ToString() is { Length: > 0 } network)
+        {
+            env["ISTIO_META_NETWORK"] = network;
+        }
+        if (pod["metadata"]?["labels"]?["topology.istio.io/network"]?.ToString() is { Length: > 0 } labelled)
+        {
+            env["ISTIO_META_NETWORK"] = labelled;
+        }
+        return [.. env];
     }
 
     /// <summary>holdApplicationUntilProxyStarts from the pod's proxy config or the values.</summary>

@@ -28,18 +28,24 @@ internal static class ProxyEnvironment
             list = [];
             proxy["env"] = list;
         }
-        foreach (var (name, value) in env)
+        // Istio's updateClusterEnvs: drop the entries these replace, then append all of them, sorted by name.
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, _) in env)
         {
-            int index = StrategicMerge.IndexOfKey(list, "name", JsonValue.Create(name), "istio-proxy.env");
-            var entry = new JsonObject { ["name"] = name, ["value"] = value };
-            if (index >= 0)
+            names.Add(name);
+        }
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i]?["name"]?.ToString() is { } existing && names.Contains(existing))
             {
-                list[index] = entry;
+                list.RemoveAt(i);
             }
-            else
-            {
-                list.Add((JsonNode)entry);
-            }
+        }
+        var sorted = new List<KeyValuePair<string, string>>(env);
+        sorted.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (name, value) in sorted)
+        {
+            list.Add((JsonNode)new JsonObject { ["name"] = name, ["value"] = value });
             if (name == NetworkEnv && pod["metadata"] is JsonObject metadata)
             {
                 if (metadata["labels"] is not JsonObject labels)
