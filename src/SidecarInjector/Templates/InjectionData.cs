@@ -49,7 +49,8 @@ internal static class InjectionData
             ["ProxyUID"] = DefaultProxyUid,
             ["ProxyGID"] = DefaultProxyUid,
             ["NativeSidecars"] = NativeSidecars(annotations, environment),
-            ["InboundTrafficPolicyMode"] = mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH",
+            // Istio lower-cases the enum name for templates ("localhost", "passthrough").
+            ["InboundTrafficPolicyMode"] = (mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH").ToLowerInvariant(),
             ["CompliancePolicy"] = environment("COMPLIANCE_POLICY") ?? "",
             ["EstimatedConcurrency"] = 0L,
         };

@@ -46,11 +46,13 @@ public sealed class ReloadTests
 
         using var admin = harness.AdminClient();
         var readyBefore = await admin.GetStringAsync("/readyz");
+        // Counters are process-wide, and other tests' servers run in this process: compare, don't assume.
+        var failuresBefore = MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}");
         var broken = WithProxyImage("registry.example.com/proxy:3.0");
         broken["config"] += "\n  broken: [unclosed\n";
         harness.ConfigMount.Update(broken);
         Assert.True(await ServerHarness.Eventually(async () =>
-            (await admin.GetStringAsync("/metrics")).Contains("sidecar_injector_config_reloads_total{result=\"failure\"} 1"), Within));
+            MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}") > failuresBefore, Within));
         Assert.Equal("registry.example.com/proxy:2.0", await InjectedProxyImage(harness));
         Assert.Equal(readyBefore, await admin.GetStringAsync("/readyz"));
 
@@ -80,10 +82,11 @@ public sealed class ReloadTests
         var oldKey = File.ReadAllText(harness.Secret.PathOf("tls.key"));
 
         // The certificate has changed but the key has not yet: not a valid pair.
-        harness.Secret.Update(new Dictionary<string, string> { ["tls.crt"] = newCert, ["tls.key"] = oldKey });
         using var admin = harness.AdminClient();
+        var failuresBefore = MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}");
+        harness.Secret.Update(new Dictionary<string, string> { ["tls.crt"] = newCert, ["tls.key"] = oldKey });
         Assert.True(await ServerHarness.Eventually(async () =>
-            (await admin.GetStringAsync("/metrics")).Contains("sidecar_injector_certificate_reloads_total{result=\"failure\"}"), Within));
+            MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}") > failuresBefore, Within));
         Assert.Equal(original, await PresentedThumbprint(harness));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
 
@@ -111,6 +114,19 @@ public sealed class ReloadTests
         using var mount = new KubeletMount(Path.Combine(Path.GetDirectoryName(harness.Secret.Directory)!, "config"), ServerHarness.DefaultConfigFiles());
         Assert.True(await ServerHarness.Eventually(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, Within));
         Assert.Equal("docker.io/istio/proxyv2:1.24.2", await InjectedProxyImage(harness));
+    }
+
+    /// <summary>The value of one series in Prometheus text, 0 when it is not there yet.</summary>
+    private static double MetricValue(string metrics, string series)
+    {
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return 0;
     }
 
     private static async Task<string?> PresentedThumbprint(ServerHarness harness)
