@@ -12,7 +12,7 @@ internal static class InitContainerUser
 {
     public static void Apply(JsonObject merged, JsonObject original, string interceptionMode)
     {
-        var user = Find(original["spec"]?["containers"], ProxyEnvironment.ProxyContainerName);
+        var user = PodContainers.Find(original["spec"]?["containers"], ProxyEnvironment.ProxyContainerName);
         if (user?["securityContext"] is not JsonObject userContext)
         {
             return;
@@ -24,7 +24,7 @@ internal static class InitContainerUser
             return;
         }
         var initContainers = merged["spec"]?["initContainers"];
-        var init = Find(initContainers, "istio-init") ?? Find(initContainers, "istio-validation");
+        var init = PodContainers.Find(initContainers, "istio-init") ?? PodContainers.Find(initContainers, "istio-validation");
         if (init is null)
         {
             return;
@@ -32,7 +32,7 @@ internal static class InitContainerUser
         bool tproxy = interceptionMode == "TPROXY"
             || merged["metadata"]?["annotations"]?["sidecar.istio.io/interceptionMode"]?.ToString() == "TPROXY";
         if (tproxy && runAsUser is not null
-            && Find(merged["spec"]?["containers"], ProxyEnvironment.ProxyContainerName)?["securityContext"] is JsonObject proxyContext)
+            && PodContainers.Find(merged["spec"]?["containers"], ProxyEnvironment.ProxyContainerName)?["securityContext"] is JsonObject proxyContext)
         {
             proxyContext["runAsUser"] = 0L;
         }
@@ -67,15 +67,4 @@ internal static class InitContainerUser
         }
     }
 
-    private static JsonObject? Find(JsonNode? list, string name)
-    {
-        foreach (var item in list as JsonArray ?? [])
-        {
-            if (item is JsonObject c && c["name"]?.ToString() == name)
-            {
-                return c;
-            }
-        }
-        return null;
-    }
 }

@@ -106,7 +106,7 @@ internal static class PodInjector
                 }
                 var key = JsonValue.Create(name);
                 // Istio's FindContainerFromPod looks in both lists (a native proxy may be the pod's own container).
-                var ownContainer = FindOwn(originalSpec[field], key, field) ?? FindOwn(originalSpec[field == "containers" ? "initContainers" : "containers"], key, field);
+                var ownContainer = PodContainers.Find(originalSpec[field], name) ?? PodContainers.Find(originalSpec[field == "containers" ? "initContainers" : "containers"], name);
                 int resultIndex = StrategicMerge.IndexOfKey(result, "name", key, "spec." + field);
                 if (ownContainer is null || resultIndex < 0)
                 {
@@ -124,15 +124,6 @@ internal static class PodInjector
         }
     }
 
-    private static JsonObject? FindOwn(JsonNode? list, JsonValue key, string field)
-    {
-        if (list is not JsonArray array)
-        {
-            return null;
-        }
-        int index = StrategicMerge.IndexOfKey(array, "name", key, "spec." + field);
-        return index < 0 ? null : array[index]!.AsObject();
-    }
 
     /// <summary>
     /// Istio keeps the pod's own versions of injected containers in proxy.istio.io/overrides, so

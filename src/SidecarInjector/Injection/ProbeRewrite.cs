@@ -26,8 +26,7 @@ internal static class ProbeRewrite
         {
             return;
         }
-        var proxy = FindContainer(spec["containers"], ProxyEnvironment.ProxyContainerName)
-            ?? FindContainer(spec["initContainers"], ProxyEnvironment.ProxyContainerName);
+        var proxy = PodContainers.Proxy(pod);
         if (proxy is null)
         {
             return;
@@ -223,15 +222,4 @@ internal static class ProbeRewrite
         env.Add((JsonNode)new JsonObject { ["name"] = ProbersEnv, ["value"] = value });
     }
 
-    private static JsonObject? FindContainer(JsonNode? list, string name)
-    {
-        foreach (var item in list as JsonArray ?? [])
-        {
-            if (item is JsonObject c && c["name"]?.ToString() == name)
-            {
-                return c;
-            }
-        }
-        return null;
-    }
 }

@@ -33,7 +33,7 @@ internal static class PrometheusMerge
             return;
         }
         var scrape = Find(annotations, "prometheus_io_scrape");
-        if (scrape is not null && ProxyContainer(pod) is { } proxy)
+        if (scrape is not null && PodContainers.Proxy(pod) is { } proxy)
         {
             var config = new JsonObject { ["scrape"] = scrape };
             if (Find(annotations, "prometheus_io_path") is { } path)
@@ -105,21 +105,4 @@ internal static class PrometheusMerge
         return text.ToString();
     }
 
-    private static JsonObject? ProxyContainer(JsonObject pod)
-    {
-        foreach (var field in (ReadOnlySpan<string>)["containers", "initContainers"])
-        {
-            if (pod["spec"]?[field] is JsonArray list)
-            {
-                foreach (var c in list)
-                {
-                    if (c is JsonObject o && o["name"]?.ToString() == ProxyEnvironment.ProxyContainerName)
-                    {
-                        return o;
-                    }
-                }
-            }
-        }
-        return null;
-    }
 }

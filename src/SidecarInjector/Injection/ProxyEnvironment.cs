@@ -18,7 +18,7 @@ internal static class ProxyEnvironment
         {
             return;
         }
-        var proxy = FindProxy(spec["containers"]) ?? FindProxy(spec["initContainers"]);
+        var proxy = PodContainers.Proxy(pod);
         if (proxy is null)
         {
             return;
@@ -58,18 +58,4 @@ internal static class ProxyEnvironment
         }
     }
 
-    private static JsonObject? FindProxy(JsonNode? containers)
-    {
-        if (containers is JsonArray list)
-        {
-            foreach (var item in list)
-            {
-                if (item is JsonObject c && c["name"] is JsonValue n && n.TryGetValue<string>(out var name) && name == ProxyContainerName)
-                {
-                    return c;
-                }
-            }
-        }
-        return null;
-    }
 }
