@@ -11,6 +11,14 @@ internal sealed class Evaluator
 {
     private const int MaxTemplateDepth = 100;
 
+    /// <summary>A pod fragment is kilobytes; a template that writes more than this is broken or hostile.</summary>
+    internal const int MaxOutputChars = 4 * 1024 * 1024;
+
+    /// <summary>Loop iterations one execution may run: enough for any pod, not for a runaway range.</summary>
+    internal const int MaxIterations = 1_000_000;
+
+    private int _iterations;
+
     private readonly string _name;
     private readonly string _text;
     private readonly IReadOnlyDictionary<string, ListNode> _templates;
@@ -51,12 +59,14 @@ internal sealed class Evaluator
                 break;
             case TextNode text:
                 _output.Append(text.Text);
+                CheckOutput(text);
                 break;
             case ActionNode action:
                 var value = EvalPipeline(dot, action.Pipe);
                 if (action.Pipe.Variables.Count == 0)
                 {
                     Values.Print(_output, value);
+                    CheckOutput(action);
                 }
                 break;
             case BranchNode { Kind: BranchKind.Range } range:
@@ -74,6 +84,14 @@ internal sealed class Evaluator
                 throw new ContinueSignal();
             default:
                 throw Error(node, "unknown node");
+        }
+    }
+
+    private void CheckOutput(Node at)
+    {
+        if (_output.Length > MaxOutputChars)
+        {
+            throw Error(at, $"output is larger than {MaxOutputChars} characters");
         }
     }
 
@@ -114,6 +132,10 @@ internal sealed class Evaluator
             void Body(object? key, object? element)
             {
                 any = true;
+                if (++_iterations > MaxIterations)
+                {
+                    throw Error(range, $"more than {MaxIterations} loop iterations");
+                }
                 if (pipe.Variables.Count == 1)
                 {
                     _variables[mark] = (pipe.Variables[0], element);
