@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace SidecarInjector.Templates.Go;
 
 /// <summary>
@@ -229,7 +226,7 @@ internal sealed class Parser
 
     private string ParseStringToken(Token token, string context) => token.Kind switch
     {
-        TokenKind.String => Unquote(token),
+        TokenKind.String => Literals.Unquote(token, Error),
         TokenKind.RawString => token.Text[1..^1],
         _ => throw Error(token.Position, $"unexpected \"{token.Text}\" in {context}"),
     };
@@ -403,12 +400,12 @@ internal sealed class Parser
             case TokenKind.Bool:
                 return new LiteralNode(token.Position, token.Text == "true");
             case TokenKind.Number:
-                return new LiteralNode(token.Position, ParseNumber(token));
+                return new LiteralNode(token.Position, Literals.Number(token, Error));
             case TokenKind.Char:
-                var ch = Unquote(token);
+                var ch = Literals.Unquote(token, Error);
                 return new LiteralNode(token.Position, (long)char.ConvertToUtf32(ch, 0));
             case TokenKind.String:
-                return new LiteralNode(token.Position, Unquote(token));
+                return new LiteralNode(token.Position, Literals.Unquote(token, Error));
             case TokenKind.RawString:
                 return new LiteralNode(token.Position, token.Text[1..^1]);
             case TokenKind.LeftParen:
@@ -416,101 +413,6 @@ internal sealed class Parser
             default:
                 throw Error(token.Position, $"unexpected \"{token.Text}\" in operand");
         }
-    }
-
-    private object ParseNumber(Token token)
-    {
-        var text = token.Text.Replace("_", "", StringComparison.Ordinal);
-        bool negative = text.StartsWith('-');
-        var digits = text.TrimStart('+', '-');
-        long value;
-        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && long.TryParse(digits.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
-            || digits.StartsWith("0o", StringComparison.OrdinalIgnoreCase) && TryParseBase(digits[2..], 8, out value)
-            || digits.StartsWith("0b", StringComparison.OrdinalIgnoreCase) && TryParseBase(digits[2..], 2, out value)
-            || digits.Length > 1 && digits[0] == '0' && digits.All(char.IsAsciiDigit) && TryParseBase(digits[1..], 8, out value)
-            || long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value))
-        {
-            return negative ? -value : value;
-        }
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
-        {
-            return real;
-        }
-        throw Error(token.Position, $"bad number syntax: \"{token.Text}\"");
-    }
-
-    private static bool TryParseBase(string digits, int radix, out long value)
-    {
-        value = 0;
-        if (digits.Length == 0)
-        {
-            return false;
-        }
-        foreach (var c in digits)
-        {
-            int d = c - '0';
-            if (d < 0 || d >= radix)
-            {
-                return false;
-            }
-            value = value * radix + d;
-        }
-        return true;
-    }
-
-    /// <summary>Go's strconv.Unquote for "…" and '…' literals.</summary>
-    private string Unquote(Token token)
-    {
-        var body = token.Text.AsSpan(1, token.Text.Length - 2);
-        var result = new StringBuilder(body.Length);
-        for (int i = 0; i < body.Length; i++)
-        {
-            char c = body[i];
-            if (c != '\\')
-            {
-                result.Append(c);
-                continue;
-            }
-            if (++i >= body.Length)
-            {
-                throw Error(token.Position, "bad escape in " + token.Text);
-            }
-            c = body[i];
-            switch (c)
-            {
-                case 'n': result.Append('\n'); break;
-                case 't': result.Append('\t'); break;
-                case 'r': result.Append('\r'); break;
-                case 'a': result.Append('\a'); break;
-                case 'b': result.Append('\b'); break;
-                case 'f': result.Append('\f'); break;
-                case 'v': result.Append('\v'); break;
-                case '\\': result.Append('\\'); break;
-                case '"': result.Append('"'); break;
-                case '\'': result.Append('\''); break;
-                case 'x':
-                    result.Append((char)Convert.ToInt32(body.Slice(i + 1, 2).ToString(), 16));
-                    i += 2;
-                    break;
-                case 'u':
-                    result.Append(char.ConvertFromUtf32(Convert.ToInt32(body.Slice(i + 1, 4).ToString(), 16)));
-                    i += 4;
-                    break;
-                case 'U':
-                    result.Append(char.ConvertFromUtf32(Convert.ToInt32(body.Slice(i + 1, 8).ToString(), 16)));
-                    i += 8;
-                    break;
-                default:
-                    if (c is >= '0' and <= '7')
-                    {
-                        result.Append((char)Convert.ToInt32(body.Slice(i, 3).ToString(), 8));
-                        i += 2;
-                        break;
-                    }
-                    throw Error(token.Position, "bad escape \\" + c);
-            }
-        }
-        return result.ToString();
     }
 
     private TemplateError Error(int position, string message)
