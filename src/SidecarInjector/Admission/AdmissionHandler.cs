@@ -34,7 +34,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         var request = AdmissionReviewReader.Read(body);
         if (!request.IsPodCreate || request.ObjectLength == 0)
         {
-            AdmissionResponseWriter.WriteAllowed(output, request, null);
+            AdmissionResponseWriter.WriteAllowed(output, request, body, null);
             return new(InjectionOutcome.Skipped, null, null);
         }
 
@@ -47,11 +47,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             answer = Decide(snapshot, request, pod, path);
             _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
         }
-        AdmissionResponseWriter.Write(output, request, answer);
+        AdmissionResponseWriter.Write(output, request, body, answer);
         return new(answer.Outcome, answer.FailureReason, answer.Message);
     }
 
-    private CachedAnswer Decide(ConfigSnapshot snapshot, AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
+    private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
     {
         try
         {

@@ -6,23 +6,35 @@ internal enum ReviewVersion
     V1Beta1,
 }
 
-/// <summary>What the handler needs from an AdmissionReview request; the object stays as raw bytes.</summary>
-internal sealed class AdmissionRequest
+/// <summary>
+/// What the handler needs from an AdmissionReview request. A value type that points into the body
+/// (uid, object) rather than copying it, so that reading a review allocates nothing.
+/// </summary>
+internal struct AdmissionRequest
 {
-    public ReviewVersion Version { get; set; }
-    public string Uid { get; set; } = "";
-    public string KindGroup { get; set; } = "";
-    public string KindVersion { get; set; } = "";
-    public string Kind { get; set; } = "";
-    public string SubResource { get; set; } = "";
-    public string Operation { get; set; } = "";
-    public string Namespace { get; set; } = "";
-    public bool DryRun { get; set; }
+    public ReviewVersion Version;
+
+    /// <summary>request.kind is core/v1 Pod.</summary>
+    public bool IsPod;
+    public bool IsCreate;
+    public bool HasSubResource;
+    public bool DryRun;
+
+    /// <summary>request.namespace, interned (a cluster has few namespaces).</summary>
+    public string Namespace;
+
+    /// <summary>Where the uid's UTF-8 sits in the body, when it needed no unescaping.</summary>
+    public int UidStart;
+    public int UidLength;
+
+    /// <summary>The uid, when the JSON spelled it with escapes (rare).</summary>
+    public string? EscapedUid;
 
     /// <summary>Where <c>request.object</c> sits in the body; length 0 when absent or null.</summary>
-    public int ObjectStart { get; set; }
-    public int ObjectLength { get; set; }
+    public int ObjectStart;
+    public int ObjectLength;
 
-    public bool IsPodCreate =>
-        Kind == "Pod" && KindGroup.Length == 0 && Operation == "CREATE" && SubResource.Length == 0;
+    public readonly bool HasUid => UidLength > 0 || EscapedUid is { Length: > 0 };
+
+    public readonly bool IsPodCreate => IsPod && IsCreate && !HasSubResource;
 }

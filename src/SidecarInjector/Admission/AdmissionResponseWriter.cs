@@ -12,23 +12,23 @@ internal static class AdmissionResponseWriter
     private static Utf8JsonWriter? t_writer;
 
     /// <summary>Writes the answer for <paramref name="answer"/>; only uid and version come from the request.</summary>
-    public static void Write(IBufferWriter<byte> output, AdmissionRequest request, CachedAnswer answer)
+    public static void Write(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, CachedAnswer answer)
     {
         if (answer.Outcome == InjectionOutcome.Denied)
         {
-            WriteDenied(output, request, 400, "BadRequest", answer.Message ?? "sidecar injection failed");
+            WriteDenied(output, request, body, 400, "BadRequest", answer.Message ?? "sidecar injection failed");
         }
         else
         {
-            WriteAllowed(output, request, answer.QuotedPatch);
+            WriteAllowed(output, request, body, answer.QuotedPatch);
         }
     }
 
     /// <summary>An allowed answer; <paramref name="quotedPatch"/> is the patch's JSON string token, or null.</summary>
-    public static void WriteAllowed(IBufferWriter<byte> output, AdmissionRequest request, byte[]? quotedPatch)
+    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, byte[]? quotedPatch)
     {
         var writer = Rent(output);
-        WriteStart(writer, request);
+        WriteStart(writer, request, body);
         writer.WriteBoolean("allowed"u8, true);
         if (quotedPatch is not null)
         {
@@ -50,10 +50,10 @@ internal static class AdmissionResponseWriter
         return quoted;
     }
 
-    public static void WriteDenied(IBufferWriter<byte> output, AdmissionRequest request, int code, string reason, string message)
+    public static void WriteDenied(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, int code, string reason, string message)
     {
         var writer = Rent(output);
-        WriteStart(writer, request);
+        WriteStart(writer, request, body);
         writer.WriteBoolean("allowed"u8, false);
         writer.WriteStartObject("status"u8);
         writer.WriteStartObject("metadata"u8);
@@ -81,13 +81,20 @@ internal static class AdmissionResponseWriter
         return writer;
     }
 
-    private static void WriteStart(Utf8JsonWriter writer, AdmissionRequest request)
+    private static void WriteStart(Utf8JsonWriter writer, in AdmissionRequest request, ReadOnlySpan<byte> body)
     {
         writer.WriteStartObject();
         writer.WriteString("apiVersion"u8, request.Version == ReviewVersion.V1 ? "admission.k8s.io/v1"u8 : "admission.k8s.io/v1beta1"u8);
         writer.WriteString("kind"u8, "AdmissionReview"u8);
         writer.WriteStartObject("response"u8);
-        writer.WriteString("uid"u8, request.Uid);
+        if (request.EscapedUid is { } uid)
+        {
+            writer.WriteString("uid"u8, uid);
+        }
+        else
+        {
+            writer.WriteString("uid"u8, body.Slice(request.UidStart, request.UidLength));
+        }
     }
 
     private static void WriteEnd(Utf8JsonWriter writer)
@@ -95,7 +102,5 @@ internal static class AdmissionResponseWriter
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
-        // Drop the reference to the caller's buffer; the writer itself is kept for the next answer.
-        writer.Reset(Stream.Null);
     }
 }

@@ -30,16 +30,17 @@ internal static class AdmissionReviewReader
             throw new AdmissionDecodeException("request body must be a JSON AdmissionReview object");
         }
         string? apiVersion = null, kind = null;
-        AdmissionRequest? request = null;
+        AdmissionRequest request = default;
+        bool hasRequest = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("apiVersion"u8))
             {
-                apiVersion = ReadString(ref reader, "apiVersion");
+                apiVersion = ReadApiVersion(ref reader);
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                kind = ReadString(ref reader, "kind");
+                kind = ReadKindName(ref reader);
             }
             else if (reader.ValueTextEquals("request"u8))
             {
@@ -47,6 +48,7 @@ internal static class AdmissionReviewReader
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
                     request = ReadRequest(ref reader);
+                    hasRequest = true;
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
@@ -73,11 +75,11 @@ internal static class AdmissionReviewReader
             "admission.k8s.io/v1beta1" => ReviewVersion.V1Beta1,
             _ => throw new AdmissionDecodeException($"unsupported apiVersion '{apiVersion}': expected admission.k8s.io/v1 or v1beta1"),
         };
-        if (request is null)
+        if (!hasRequest)
         {
             throw new AdmissionDecodeException("AdmissionReview has no request");
         }
-        if (request.Uid.Length == 0)
+        if (!request.HasUid)
         {
             throw new AdmissionDecodeException("AdmissionReview request has no uid");
         }
@@ -87,28 +89,45 @@ internal static class AdmissionReviewReader
 
     private static AdmissionRequest ReadRequest(ref Utf8JsonReader reader)
     {
-        var request = new AdmissionRequest();
+        var request = new AdmissionRequest { Namespace = "" };
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("uid"u8))
             {
-                request.Uid = ReadString(ref reader, "request.uid") ?? "";
+                if (ExpectString(ref reader, "request.uid"))
+                {
+                    if (reader.ValueIsEscaped || reader.HasValueSequence)
+                    {
+                        request.EscapedUid = reader.GetString();
+                    }
+                    else
+                    {
+                        // The token starts at its opening quote.
+                        request.UidStart = (int)reader.TokenStartIndex + 1;
+                        request.UidLength = reader.ValueSpan.Length;
+                    }
+                }
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                ReadKind(ref reader, request);
+                ReadKind(ref reader, ref request);
             }
             else if (reader.ValueTextEquals("subResource"u8))
             {
-                request.SubResource = ReadString(ref reader, "request.subResource") ?? "";
+                request.HasSubResource = ExpectString(ref reader, "request.subResource") && reader.ValueSpan.Length > 0;
             }
             else if (reader.ValueTextEquals("operation"u8))
             {
-                request.Operation = ReadString(ref reader, "request.operation") ?? "";
+                request.IsCreate = ExpectString(ref reader, "request.operation") && reader.ValueTextEquals("CREATE"u8);
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
-                request.Namespace = ReadString(ref reader, "request.namespace") ?? "";
+                if (ExpectString(ref reader, "request.namespace"))
+                {
+                    request.Namespace = reader.ValueIsEscaped || reader.HasValueSequence
+                        ? reader.GetString() ?? ""
+                        : NamespaceNames.Intern(reader.ValueSpan);
+                }
             }
             else if (reader.ValueTextEquals("dryRun"u8))
             {
@@ -144,8 +163,9 @@ internal static class AdmissionReviewReader
         return request;
     }
 
-    private static void ReadKind(ref Utf8JsonReader reader, AdmissionRequest request)
+    private static void ReadKind(ref Utf8JsonReader reader, ref AdmissionRequest request)
     {
+        bool coreGroup = true, pod = false;
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -159,15 +179,15 @@ internal static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals("group"u8))
             {
-                request.KindGroup = ReadString(ref reader, "request.kind.group") ?? "";
-            }
-            else if (reader.ValueTextEquals("version"u8))
-            {
-                request.KindVersion = ReadString(ref reader, "request.kind.version") ?? "";
+                coreGroup = !ExpectString(ref reader, "request.kind.group") || reader.ValueSpan.Length == 0;
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                request.Kind = ReadString(ref reader, "request.kind.kind") ?? "";
+                pod = ExpectString(ref reader, "request.kind.kind") && reader.ValueTextEquals("Pod"u8);
+            }
+            else if (reader.ValueTextEquals("version"u8))
+            {
+                ExpectString(ref reader, "request.kind.version");
             }
             else
             {
@@ -175,16 +195,39 @@ internal static class AdmissionReviewReader
                 reader.Skip();
             }
         }
+        request.IsPod = pod && coreGroup;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, string field)
+    /// <summary>Moves to the value; true for a string, false for null, an error for anything else.</summary>
+    private static bool ExpectString(ref Utf8JsonReader reader, string field)
     {
         reader.Read();
         return reader.TokenType switch
         {
-            JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Null => null,
+            JsonTokenType.String => true,
+            JsonTokenType.Null => false,
             _ => throw new AdmissionDecodeException(field + " must be a string"),
         };
+    }
+
+    /// <summary>The review's apiVersion, without allocating for the two we serve.</summary>
+    private static string? ReadApiVersion(ref Utf8JsonReader reader)
+    {
+        if (!ExpectString(ref reader, "apiVersion"))
+        {
+            return null;
+        }
+        return reader.ValueTextEquals("admission.k8s.io/v1"u8) ? "admission.k8s.io/v1"
+            : reader.ValueTextEquals("admission.k8s.io/v1beta1"u8) ? "admission.k8s.io/v1beta1"
+            : reader.GetString();
+    }
+
+    private static string? ReadKindName(ref Utf8JsonReader reader)
+    {
+        if (!ExpectString(ref reader, "kind"))
+        {
+            return null;
+        }
+        return reader.ValueTextEquals("AdmissionReview"u8) ? "AdmissionReview" : reader.GetString();
     }
 }

@@ -115,9 +115,17 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
         }
     }
 
+    /// <summary>One answer buffer per thread: an answer is written and copied out before the thread moves on.</summary>
+    [ThreadStatic]
+    private static PooledBufferWriter? t_output;
+
+    /// <summary>A thread keeps its buffer unless one answer made it this large.</summary>
+    private const int KeptBufferBytes = 1024 * 1024;
+
     private Task Respond(HttpContext context, ReadOnlySpan<byte> body, string path, long started)
     {
-        var output = new PooledBufferWriter(8 * 1024);
+        var output = t_output ??= new PooledBufferWriter(16 * 1024);
+        output.Clear();
         try
         {
             AdmissionHandler.Result result;
@@ -127,12 +135,10 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
             }
             catch (AdmissionDecodeException e)
             {
-                output.Dispose();
                 return Reject(context, StatusCodes.Status400BadRequest, "decode_error", e.Message);
             }
             catch (NotReadyException e)
             {
-                output.Dispose();
                 return Reject(context, StatusCodes.Status503ServiceUnavailable, "not_ready", e.Message);
             }
             InjectorMetrics.Outcome(result.Outcome, result.FailureReason, Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -144,24 +150,17 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json";
             response.ContentLength = output.WrittenCount;
-            return WriteAndRelease(response, output);
-        }
-        catch
-        {
-            output.Dispose();
-            throw;
-        }
-    }
-
-    private static async Task WriteAndRelease(HttpResponse response, PooledBufferWriter output)
-    {
-        try
-        {
-            await response.BodyWriter.WriteAsync(output.WrittenMemory);
+            // Copied into Kestrel's pipe now; Kestrel flushes when the request completes, so no await is needed.
+            response.BodyWriter.Write(output.WrittenSpan);
+            return Task.CompletedTask;
         }
         finally
         {
-            output.Dispose();
+            if (output.Capacity > KeptBufferBytes)
+            {
+                output.Dispose();
+                t_output = null;
+            }
         }
     }
 
