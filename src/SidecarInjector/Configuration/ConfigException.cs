@@ -4,7 +4,6 @@ namespace SidecarInjector.Configuration;
 internal sealed class ConfigException(string source, int line, int column, string message)
     : Exception(Format(source, line, column, message))
 {
-    public string SourceName { get; } = source;
     public int Line { get; } = line;
     public int Column { get; } = column;
 

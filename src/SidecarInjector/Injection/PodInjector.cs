@@ -25,10 +25,12 @@ internal static class PodInjector
         // A re-injected pod is rendered as its owner wrote it: the previous injection removed.
         var basePod = PreviousInjection.Strip(original, config.Mesh);
         var merged = basePod.DeepClone().AsObject();
+        // Parsed once: templates, the init container's uid and the container order all read it.
+        var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, original);
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Values, config.Mesh, revision, config.Environment, workload);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Values, config.Mesh, revision, config.Environment, workload, proxyConfig);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
@@ -42,8 +44,7 @@ internal static class PodInjector
 
         var overrides = ReapplyPodsOwnContainers(merged, original, names);
         RecordOverrides(merged, original, overrides);
-        var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, original["metadata"]?["annotations"]?[Mesh.MeshConfig.ProxyConfigAnnotation]?.GetValue<string>());
-        InitContainerUser.Apply(merged, original, proxyConfig["interceptionMode"]?.ToString() ?? "REDIRECT");
+        InitContainerUser.Apply(merged, original, proxyConfig["interceptionMode"]!.ToString());
 
         // Istio's postProcessPod, in its order.
         ProxyEnvironment.Apply(merged, WithValuesNetwork(config, original, proxyEnv));
@@ -56,7 +57,7 @@ internal static class PodInjector
         {
             annotations[key] = value;
         }
-        ContainerOrder.Apply(merged, HoldsApplication(config, original));
+        ContainerOrder.Apply(merged, HoldsApplication(config, proxyConfig));
         return merged;
     }
 
@@ -215,10 +216,8 @@ internal static class PodInjector
     }
 
     /// <summary>holdApplicationUntilProxyStarts from the pod's proxy config or the values.</summary>
-    private static bool HoldsApplication(ConfigSnapshot config, JsonObject pod)
+    private static bool HoldsApplication(ConfigSnapshot config, JsonObject proxyConfig)
     {
-        var annotation = pod["metadata"]?["annotations"]?[Mesh.MeshConfig.ProxyConfigAnnotation]?.GetValue<string>();
-        var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, annotation);
         return IsTrue(proxyConfig["holdApplicationUntilProxyStarts"])
             || IsTrue(config.Values["global"]?["proxy"]?["holdApplicationUntilProxyStarts"]);
 

@@ -173,14 +173,25 @@ internal static class MeshConfig
     public static JsonObject ForPod(JsonObject mesh, string? annotation)
     {
         var proxy = mesh["defaultConfig"] as JsonObject ?? [];
+        JsonObject result;
         if (string.IsNullOrWhiteSpace(annotation))
         {
-            return proxy.DeepClone().AsObject();
+            result = proxy.DeepClone().AsObject();
         }
-        if (YamlDocument.Parse(annotation, ProxyConfigAnnotation) is not JsonObject overlay)
+        else if (YamlDocument.Parse(annotation, ProxyConfigAnnotation) is JsonObject overlay)
+        {
+            result = ApplyProxyConfig(proxy, overlay);
+        }
+        else
         {
             throw new Injection.InjectionException($"annotation {ProxyConfigAnnotation} must be a ProxyConfig mapping");
         }
-        return ApplyProxyConfig(proxy, overlay);
+        // Proto enums read as their name even when unset: InterceptionMode's zero value is REDIRECT.
+        result["interceptionMode"] ??= "REDIRECT";
+        return result;
     }
+
+    /// <summary>The proxy config of a pod, from its proxy.istio.io/config annotation over the mesh defaults.</summary>
+    public static JsonObject ForPod(JsonObject mesh, JsonObject pod) =>
+        ForPod(mesh, pod["metadata"]?["annotations"]?[ProxyConfigAnnotation]?.GetValue<string>());
 }

@@ -54,7 +54,4 @@ internal sealed class JsonPointer
             Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + extra));
         }
     }
-
-    /// <summary>Escapes one segment (for tests and callers outside the diff).</summary>
-    public static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }

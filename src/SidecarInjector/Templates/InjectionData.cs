@@ -17,7 +17,7 @@ internal static class InjectionData
     public const long DefaultProxyUid = 1337;
 
     public static GoStruct Build(JsonObject pod, string ns, JsonObject values, JsonObject mesh, string revision,
-        Func<string, string?> environment, WorkloadMeta? workload = null)
+        Func<string, string?> environment, WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
     {
         var metadata = pod["metadata"] as JsonObject ?? [];
         var annotations = metadata["annotations"] as JsonObject;
@@ -31,9 +31,7 @@ internal static class InjectionData
         {
             metaCopy["namespace"] = ns;
         }
-        var proxyConfig = MeshConfig.ForPod(mesh, annotations?[MeshConfig.ProxyConfigAnnotation]?.GetValue<string>());
-        // Proto enums print their name even when unset: the zero value of InterceptionMode is REDIRECT.
-        proxyConfig["interceptionMode"] ??= "REDIRECT";
+        proxyConfig ??= MeshConfig.ForPod(mesh, pod);
         var fields = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),

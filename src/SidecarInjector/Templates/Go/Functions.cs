@@ -25,5 +25,4 @@ internal sealed class FunctionTable
     /// <summary>and/or short-circuit and are evaluated by the evaluator itself.</summary>
     public static bool IsControlFunction(string name) => name is "and" or "or";
 
-    public IEnumerable<string> Names => _functions.Keys;
 }

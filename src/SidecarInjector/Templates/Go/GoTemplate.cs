@@ -31,9 +31,6 @@ internal sealed class GoTemplate
         return new GoTemplate(name, text, root, templates, functions);
     }
 
-    /// <summary>True when the text has no actions at all: its output is the text itself.</summary>
-    public bool IsConstant => _root.Nodes.TrueForAll(n => n is TextNode) && _templates.Count == 1;
-
     public string Execute(object? data)
     {
         var output = new StringBuilder(_text.Length + 256);
