@@ -7,6 +7,8 @@
 #
 # Usage: tests/smoke/native-smoke.sh PATH/TO/sidecar-injector
 set -euo pipefail
+# If anything outside a check fails, say where, so a CI log is enough to find it.
+trap 'echo "native-smoke: command failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 binary=$(readlink -f "${1:?usage: native-smoke.sh PATH/TO/sidecar-injector}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
