@@ -11,13 +11,20 @@ namespace SidecarInjector.Certificates;
 /// resolved up front in an <see cref="SslStreamCertificateContext"/>) and swapped atomically.
 /// A half-rotated pair (key and cert not matching yet) keeps the previous one.
 /// </summary>
+/// <remarks>
+/// Building the context resolves the chain with <see cref="X509Chain"/>, and the first chain build
+/// in a process reads the whole system trust store (about 50 ms for ~300 CA files, more than the
+/// rest of start-up together). The injector never needs that store, so the pair is checked at once
+/// (that is what makes it "loaded" and the pod ready) and the context is built in the background;
+/// a handshake that arrives before it is done waits for it.
+/// </remarks>
 internal sealed partial class CertificateStore
 {
     private readonly string? _certFile;
     private readonly string? _keyFile;
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
-    private SslServerAuthenticationOptions? _current;
+    private Task<SslServerAuthenticationOptions>? _current;
     private string? _lastSeen;
 
     private readonly List<SslApplicationProtocol> _alpn;
@@ -30,17 +37,28 @@ internal sealed partial class CertificateStore
         _logger = logger;
     }
 
-    /// <summary>A store with a fixed certificate (the --dev self-signed one).</summary>
-    public CertificateStore(X509Certificate2 certificate, List<SslApplicationProtocol> alpn, ILogger logger)
+    /// <summary>A store that serves one fixed certificate (the --dev self-signed one) and never reloads.</summary>
+    public CertificateStore(List<SslApplicationProtocol> alpn, ILogger logger)
     {
         _alpn = alpn;
         _logger = logger;
-        _current = BuildOptions(certificate, [], alpn);
-        NotAfter = certificate.NotAfter;
-        Subject = certificate.Subject;
     }
 
-    public SslServerAuthenticationOptions? Current => Volatile.Read(ref _current);
+    /// <summary>Serves <paramref name="certificate"/> from now on (for the --dev store).</summary>
+    public void Use(X509Certificate2 certificate)
+    {
+        NotAfter = certificate.NotAfter;
+        Subject = certificate.Subject;
+        Volatile.Write(ref _current, BuildOptionsInBackground(certificate, [], _alpn));
+    }
+
+    /// <summary>Whether a valid pair is loaded (its TLS context may still be in the making).</summary>
+    public bool IsLoaded => Volatile.Read(ref _current) is not null;
+
+    /// <summary>The TLS options for a new connection; waits only if the context is still being built.</summary>
+    public ValueTask<SslServerAuthenticationOptions> ForNextHandshake() => Volatile.Read(ref _current) is { } current
+        ? new ValueTask<SslServerAuthenticationOptions>(current)
+        : ValueTask.FromException<SslServerAuthenticationOptions>(new InvalidOperationException("no serving certificate loaded"));
     public DateTime NotAfter { get; private set; }
     public string Subject { get; private set; } = "";
     public string? LastError { get; private set; }
@@ -82,9 +100,8 @@ internal sealed partial class CertificateStore
                         intermediates.Add(cert);
                     }
                 }
-                var options = BuildOptions(leaf, intermediates, _alpn);
                 _lastSeen = seen;
-                Volatile.Write(ref _current, options);
+                Volatile.Write(ref _current, BuildOptionsInBackground(leaf, intermediates, _alpn));
                 NotAfter = leaf.NotAfter;
                 Subject = leaf.Subject;
                 LastError = null;
@@ -107,6 +124,10 @@ internal sealed partial class CertificateStore
         LogFailed(_logger, message, _current is not null);
         return false;
     }
+
+    private static Task<SslServerAuthenticationOptions> BuildOptionsInBackground(
+        X509Certificate2 leaf, X509Certificate2Collection intermediates, List<SslApplicationProtocol> alpn) =>
+        Task.Run(() => BuildOptions(leaf, intermediates, alpn));
 
     // ALPN is set here, not left to Kestrel, so that the shared options object is never mutated per handshake.
     private static SslServerAuthenticationOptions BuildOptions(X509Certificate2 leaf, X509Certificate2Collection intermediates, List<SslApplicationProtocol> alpn) => new()

@@ -29,7 +29,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         }
     }
 
-    public bool IsReady => !Draining && config.Current is not null && certificates.Current is not null;
+    public bool IsReady => !Draining && config.Current is not null && certificates.IsLoaded;
 
     /// <summary>Set once shutdown has begun: still serving, no longer ready.</summary>
     public bool Draining { get; set; }
@@ -49,7 +49,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         {
             reasons.Add("no valid injector config: " + (config.LastError ?? "not loaded yet"));
         }
-        if (certificates.Current is null)
+        if (!certificates.IsLoaded)
         {
             reasons.Add("no serving certificate: " + (certificates.LastError ?? "not loaded yet"));
         }

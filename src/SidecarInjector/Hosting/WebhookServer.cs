@@ -50,46 +50,49 @@ internal static partial class WebhookServer
         return 0;
     }
 
-    /// <summary>Loads config and certificate, binds both ports and returns once listening.</summary>
+    /// <summary>Loads config and certificate, binds both ports and returns once listening and loaded.</summary>
     public static async Task<RunningServer> StartAsync(ServeOptions options, long startedTimestamp)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         var level = Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
-        builder.Logging.ClearProviders();
-        ConfigureConsole(builder.Logging, level);
-        // Per-request framework logs cost time on the hot path and say nothing new.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // One logger factory for our components (they log before the host exists: config and
+        // certificate load first) and for the host, which is handed this one instead of its own.
+        var loggerFactory = LoggerFactory.Create(logging => ConfigureLogging(logging, level));
+        var log = loggerFactory.CreateLogger("SidecarInjector");
+
+        // The empty builder: everything comes from the command line, so none of the slim builder's
+        // appsettings*.json sources (and the file watcher on the working directory they start).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddSingleton(loggerFactory);
         // The delay runs inside the host's stop, so the timeout covers both.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
-
-        // Our own components log before the host exists (config and certificate load first).
-        var loggerFactory = LoggerFactory.Create(logging => ConfigureConsole(logging, level));
-        var log = loggerFactory.CreateLogger("SidecarInjector");
 
         var exporter = new PrometheusExporter();
         var configStore = new ConfigStore(
             options.ConfigDir is null ? ConfigLoader.ReadEmbeddedDefault : () => ConfigLoader.ReadDirectory(options.ConfigDir),
             loggerFactory.CreateLogger("SidecarInjector.Config"));
-        configStore.Reload();
-
         var alpn = options.EnableHttp2
             ? new List<SslApplicationProtocol> { SslApplicationProtocol.Http2, SslApplicationProtocol.Http11 }
             : new List<SslApplicationProtocol> { SslApplicationProtocol.Http11 };
         var certLogger = loggerFactory.CreateLogger("SidecarInjector.Certificates");
-        CertificateStore certificates;
-        if (options.Dev)
+        var certificates = options.Dev
+            ? new CertificateStore(alpn, certLogger)
+            : new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
+        // Config and certificate load while the host is built and binds: neither needs the other,
+        // and readiness waits for both anyway.
+        var loading = Task.Run(() =>
         {
-            var devCert = DevCertificate.Create();
-            certificates = new CertificateStore(devCert, alpn, certLogger);
-        }
-        else
-        {
-            certificates = new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
-            certificates.Reload();
-        }
+            configStore.Reload();
+            if (options.Dev)
+            {
+                certificates.Use(DevCertificate.Create());
+            }
+            else
+            {
+                certificates.Reload();
+            }
+        });
 
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
         var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
@@ -105,9 +108,7 @@ internal static partial class WebhookServer
                 listen.Protocols = options.EnableHttp2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = _ => certificates.Current is { } tls
-                        ? ValueTask.FromResult(tls)
-                        : ValueTask.FromException<SslServerAuthenticationOptions>(new InvalidOperationException("no serving certificate loaded")),
+                    OnConnection = _ => certificates.ForNextHandshake(),
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
             });
@@ -125,6 +126,7 @@ internal static partial class WebhookServer
             : new CertificateWatchers(options, certificates, options.PollInterval);
 
         await app.StartAsync();
+        await loading;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         var listening = string.Join(", ", addresses);
@@ -145,14 +147,18 @@ internal static partial class WebhookServer
         });
     }
 
-    private static void ConfigureConsole(ILoggingBuilder logging, LogLevel level) => logging
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level) => logging
         .AddSimpleConsole(console =>
         {
             console.SingleLine = true;
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             console.UseUtcTimestamp = true;
         })
-        .SetMinimumLevel(level);
+        .SetMinimumLevel(level)
+        // Per-request framework logs cost time on the hot path and say nothing new.
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
+        .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
