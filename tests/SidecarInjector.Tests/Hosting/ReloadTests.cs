@@ -13,6 +13,11 @@ public sealed class ReloadTests
     private static async Task<string?> InjectedProxyImage(ServerHarness harness)
     {
         using var client = harness.WebhookClient(out _);
+        return await InjectedProxyImage(client);
+    }
+
+    private static async Task<string?> InjectedProxyImage(HttpClient client)
+    {
         var pod = Reviews.SamplePod();
         using var response = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(pod)));
         var answer = Reviews.Parse(await response.Content.ReadAsStringAsync());
@@ -93,6 +98,55 @@ public sealed class ReloadTests
         harness.RotateCertificate();
         Assert.True(await ServerHarness.Eventually(async () => await PresentedThumbprint(harness) == harness.ServingThumbprint, Within));
         Assert.NotEqual(newThumbprint, harness.ServingThumbprint);
+    }
+
+    [Fact]
+    public async Task Certificate_and_configmap_rotations_under_load_fail_no_review()
+    {
+        await using var harness = await ServerHarness.StartAsync(o => o with { PollInterval = TimeSpan.FromMinutes(10) });
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var imagesSeen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        int served = 0;
+
+        // Each client serves a few reviews on one keep-alive connection, then a new client makes a
+        // new connection: handshakes keep happening while the certificate changes under them.
+        async Task Load()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = harness.WebhookClient(out _);
+                for (int i = 0; i < 5; i++)
+                {
+                    try
+                    {
+                        var image = await InjectedProxyImage(client);
+                        imagesSeen.AddOrUpdate(image ?? "(no proxy)", 1, (_, n) => n + 1);
+                        Interlocked.Increment(ref served);
+                    }
+                    catch (Exception e)
+                    {
+                        failures.Enqueue(e.GetType().Name + ": " + e.Message);
+                    }
+                }
+            }
+        }
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(Load)).ToArray();
+
+        for (int rotation = 1; rotation <= 3; rotation++)
+        {
+            harness.RotateCertificate();
+            harness.ConfigMount!.Update(WithProxyImage($"registry.example.com/proxy:{rotation}"));
+            var image = $"registry.example.com/proxy:{rotation}";
+            Assert.True(await ServerHarness.Eventually(async () =>
+                await PresentedThumbprint(harness) == harness.ServingThumbprint && imagesSeen.ContainsKey(image), Within));
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.Empty(failures);
+        Assert.True(served >= 40, $"only {served} reviews were served under load");
+        Assert.DoesNotContain("(no proxy)", imagesSeen.Keys);
     }
 
     [Fact]
