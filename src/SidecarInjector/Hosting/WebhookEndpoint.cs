@@ -65,7 +65,9 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
                         $"request body is over the limit of {maxRequestBytes} bytes");
                     return;
                 }
-                if (read.IsCompleted || read.IsCanceled)
+                // Not IsCanceled: Kestrel cancels a pending read when it begins a graceful stop, and the
+                // rest of the body is still coming. Only the end of the body ends the loop.
+                if (read.IsCompleted)
                 {
                     break;
                 }
@@ -171,7 +173,7 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
         while (true)
         {
             var read = await reader.ReadAsync(context.RequestAborted);
-            if (read.IsCompleted || read.IsCanceled)
+            if (read.IsCompleted)
             {
                 reader.AdvanceTo(read.Buffer.End);
                 break;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -179,5 +181,65 @@ public sealed class ShutdownTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(Reviews.Parse(await response.Content.ReadAsStringAsync()).Patch);
         await stopping;
+    }
+
+    [Fact]
+    public async Task A_review_in_flight_when_shutdown_begins_is_answered_in_full()
+    {
+        var harness = await ServerHarness.StartAsync();
+        var body = Encoding.UTF8.GetBytes(Reviews.Review(Reviews.SamplePod()));
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, harness.WebhookPort);
+        await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => harness.IssuedByTestCa(certificate),
+        });
+
+        // Headers and half the body are on the wire when the stop begins.
+        var head = Encoding.ASCII.GetBytes(
+            $"POST /inject?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+        await tls.WriteAsync(head);
+        await tls.WriteAsync(body.AsMemory(0, body.Length / 2));
+        await tls.FlushAsync();
+        await Task.Delay(200);
+        var stopping = harness.DisposeAsync().AsTask();
+        await Task.Delay(300);
+        Assert.False(stopping.IsCompleted, "the server stopped with a review still in flight");
+
+        await tls.WriteAsync(body.AsMemory(body.Length / 2));
+        await tls.FlushAsync();
+        var response = await ReadHttpResponse(tls);
+        Assert.StartsWith("HTTP/1.1 200", response.Head, StringComparison.Ordinal);
+        Assert.NotNull(Reviews.Parse(response.Body).Patch);
+        await stopping;
+    }
+
+    /// <summary>Reads one HTTP/1.1 response with a Content-Length from a raw stream.</summary>
+    private static async Task<(string Head, string Body)> ReadHttpResponse(Stream stream)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            int read = await stream.ReadAsync(buffer);
+            Assert.True(read > 0, "the connection closed before a full response arrived");
+            received.Write(buffer, 0, read);
+            var text = Encoding.UTF8.GetString(received.GetBuffer(), 0, (int)received.Length);
+            int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end < 0)
+            {
+                continue;
+            }
+            var head = text[..end];
+            var lengthLine = head.Split("\r\n").SingleOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+            Assert.True(lengthLine is not null, "no Content-Length in: " + head);
+            int length = int.Parse(lengthLine!["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            if (received.Length - (end + 4) >= length)
+            {
+                return (head, Encoding.UTF8.GetString(received.GetBuffer(), end + 4, length));
+            }
+        }
     }
 }

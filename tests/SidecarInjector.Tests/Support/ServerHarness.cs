@@ -100,20 +100,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 EnabledSslProtocols = protocols,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    if (certificate is null)
-                    {
-                        return false;
-                    }
-                    var leaf = new X509Certificate2(certificate);
-                    onServerCertificate?.Invoke(leaf);
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(Certificates.Ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(leaf);
-                },
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => IssuedByTestCa(certificate, onServerCertificate),
             },
         };
         var client = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{WebhookPort}") };
@@ -123,6 +110,22 @@ internal sealed class ServerHarness : IAsyncDisposable
             client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
         return client;
+    }
+
+    /// <summary>Whether the server's certificate chains to the test CA (and only to it).</summary>
+    public bool IssuedByTestCa(X509Certificate? certificate, Action<X509Certificate2>? onServerCertificate = null)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+        var leaf = new X509Certificate2(certificate);
+        onServerCertificate?.Invoke(leaf);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Certificates.Ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(leaf);
     }
 
     public HttpClient AdminClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}") };
