@@ -20,7 +20,9 @@ internal sealed class MetricSeries
         _name = name;
         _help = instrument.Description ?? "";
         _buckets = buckets;
-        _lastValueWins = instrument is ObservableGauge<long> or ObservableGauge<double> or ObservableGauge<int> or Gauge<long> or Gauge<double>;
+        // An observable instrument reports its current total at each scrape, and a gauge its current
+        // value: both replace what was there. Only push instruments (Add, Record) accumulate.
+        _lastValueWins = instrument.IsObservable || instrument is Gauge<long> or Gauge<double> or Gauge<int>;
         _type = buckets is not null ? "histogram" : PrometheusExporter.IsCounter(instrument) ? "counter" : "gauge";
         _lookup = _cells.GetAlternateLookup<ReadOnlySpan<char>>();
     }

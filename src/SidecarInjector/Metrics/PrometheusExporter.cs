@@ -18,6 +18,8 @@ internal sealed class PrometheusExporter : IDisposable
         InjectorMetrics.MeterName,
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Hosting",
+        // The process as the runtime sees it: working set, CPU time, GC heap, pauses, thread pool.
+        "System.Runtime",
     };
 
     private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -73,6 +75,10 @@ internal sealed class PrometheusExporter : IDisposable
         if (instrument.Unit == "s")
         {
             name.Append("_seconds");
+        }
+        else if (instrument.Unit == "By")
+        {
+            name.Append("_bytes");
         }
         if (IsCounter(instrument))
         {

@@ -52,12 +52,12 @@ public sealed class ReloadTests
         using var admin = harness.AdminClient();
         var readyBefore = await admin.GetStringAsync("/readyz");
         // Counters are process-wide, and other tests' servers run in this process: compare, don't assume.
-        var failuresBefore = MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}");
+        var failuresBefore = PrometheusText.Value(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}");
         var broken = WithProxyImage("registry.example.com/proxy:3.0");
         broken["config"] += "\n  broken: [unclosed\n";
         harness.ConfigMount.Update(broken);
         Assert.True(await ServerHarness.Eventually(async () =>
-            MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}") > failuresBefore, Within));
+            PrometheusText.Value(await admin.GetStringAsync("/metrics"), "sidecar_injector_config_reloads_total{result=\"failure\"}") > failuresBefore, Within));
         Assert.Equal("registry.example.com/proxy:2.0", await InjectedProxyImage(harness));
         Assert.Equal(readyBefore, await admin.GetStringAsync("/readyz"));
 
@@ -88,10 +88,10 @@ public sealed class ReloadTests
 
         // The certificate has changed but the key has not yet: not a valid pair.
         using var admin = harness.AdminClient();
-        var failuresBefore = MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}");
+        var failuresBefore = PrometheusText.Value(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}");
         harness.Secret.Update(new Dictionary<string, string> { ["tls.crt"] = newCert, ["tls.key"] = oldKey });
         Assert.True(await ServerHarness.Eventually(async () =>
-            MetricValue(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}") > failuresBefore, Within));
+            PrometheusText.Value(await admin.GetStringAsync("/metrics"), "sidecar_injector_certificate_reloads_total{result=\"failure\"}") > failuresBefore, Within));
         Assert.Equal(original, await PresentedThumbprint(harness));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
 
@@ -168,19 +168,6 @@ public sealed class ReloadTests
         using var mount = new KubeletMount(Path.Combine(Path.GetDirectoryName(harness.Secret.Directory)!, "config"), ServerHarness.DefaultConfigFiles());
         Assert.True(await ServerHarness.Eventually(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, Within));
         Assert.Equal("docker.io/istio/proxyv2:1.24.2", await InjectedProxyImage(harness));
-    }
-
-    /// <summary>The value of one series in Prometheus text, 0 when it is not there yet.</summary>
-    private static double MetricValue(string metrics, string series)
-    {
-        foreach (var line in metrics.Split('\n'))
-        {
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
-            {
-                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-        return 0;
     }
 
     private static async Task<string?> PresentedThumbprint(ServerHarness harness)

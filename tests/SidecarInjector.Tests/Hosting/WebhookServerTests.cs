@@ -157,6 +157,14 @@ public sealed class WebhookServerTests
         {
             Assert.Contains(name, text);
         }
+
+        // The runtime's own meter: observable instruments report their current value at each
+        // scrape, so two scrapes in a row must not add up (a working set does not double).
+        var workingSet = PrometheusText.Value(text, "dotnet_process_memory_working_set_bytes");
+        Assert.True(workingSet > 1_000_000, "dotnet_process_memory_working_set_bytes missing or implausible");
+        Assert.Contains("dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}", text);
+        var again = PrometheusText.Value(await admin.GetStringAsync("/metrics"), "dotnet_process_memory_working_set_bytes");
+        Assert.InRange(again, workingSet / 2, workingSet * 1.5);
         // The webhook port does not serve admin paths, and the admin port does not inject.
         using var notAdmin = await webhook.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.NotFound, notAdmin.StatusCode);
