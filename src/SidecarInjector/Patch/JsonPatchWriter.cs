@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -40,7 +41,7 @@ internal sealed class JsonPatchWriter
                 DiffArrays(a, b);
                 break;
             default:
-                if (!JsonNode.DeepEquals(from, to))
+                if (!JsonTreeEquality.Equal(from, to))
                 {
                     WriteOp("replace"u8, to);
                 }
@@ -82,46 +83,47 @@ internal sealed class JsonPatchWriter
 
     private void DiffArrays(JsonArray from, JsonArray to)
     {
-        if (IsSubsequence(from, to))
+        // Unchanged lists (a container's 2,000 env vars) are the common case: no ops, and when the
+        // list is still raw JSON on both sides, one comparison of raw JSON without reading items.
+        if (JsonTreeEquality.Equal(from, to))
         {
-            // Only insertions (the common case: containers, volumes appended or prepended).
-            int i = 0;
-            for (int j = 0; j < to.Count; j++)
-            {
-                if (i < from.Count && JsonNode.DeepEquals(from[i], to[j]))
-                {
-                    i++;
-                    continue;
-                }
-                int mark = _pointer.Push(j);
-                WriteOp("add"u8, to[j]);
-                _pointer.Pop(mark);
-            }
             return;
         }
-        if (IsSubsequence(to, from))
+        var matched = ArrayPool<bool>.Shared.Rent(Math.Max(from.Count, to.Count));
+        try
         {
-            // Only deletions: remove from the back so earlier indexes stay valid.
-            var keep = new bool[from.Count];
-            int j = 0;
-            for (int i = 0; i < from.Count && j < to.Count; i++)
+            if (MatchInOrder(from, to, matched))
             {
-                if (JsonNode.DeepEquals(from[i], to[j]))
+                // Only insertions (the common case: containers, volumes appended or prepended).
+                for (int j = 0; j < to.Count; j++)
                 {
-                    keep[i] = true;
-                    j++;
+                    if (!matched[j])
+                    {
+                        int mark = _pointer.Push(j);
+                        WriteOp("add"u8, to[j]);
+                        _pointer.Pop(mark);
+                    }
                 }
+                return;
             }
-            for (int i = from.Count - 1; i >= 0; i--)
+            if (MatchInOrder(to, from, matched))
             {
-                if (!keep[i])
+                // Only deletions: remove from the back so earlier indexes stay valid.
+                for (int i = from.Count - 1; i >= 0; i--)
                 {
-                    int mark = _pointer.Push(i);
-                    WriteRemove();
-                    _pointer.Pop(mark);
+                    if (!matched[i])
+                    {
+                        int mark = _pointer.Push(i);
+                        WriteRemove();
+                        _pointer.Pop(mark);
+                    }
                 }
+                return;
             }
-            return;
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(matched);
         }
         // Anything else: position by position, then the tail.
         int common = Math.Min(from.Count, to.Count);
@@ -145,17 +147,22 @@ internal sealed class JsonPatchWriter
         }
     }
 
-    /// <summary>True when every item of <paramref name="small"/> appears in <paramref name="large"/> in order.</summary>
-    private static bool IsSubsequence(JsonArray small, JsonArray large)
+    /// <summary>
+    /// True when every item of <paramref name="small"/> appears in <paramref name="large"/> in order
+    /// (greedy, first match wins); <paramref name="matchedInLarge"/> then marks the items of
+    /// <paramref name="large"/> that were matched, so the caller need not compare them again.
+    /// </summary>
+    private static bool MatchInOrder(JsonArray small, JsonArray large, bool[] matchedInLarge)
     {
         if (small.Count > large.Count)
         {
             return false;
         }
         int i = 0;
-        for (int j = 0; j < large.Count && i < small.Count; j++)
+        for (int j = 0; j < large.Count; j++)
         {
-            if (JsonNode.DeepEquals(small[i], large[j]))
+            matchedInLarge[j] = i < small.Count && JsonTreeEquality.Equal(small[i], large[j]);
+            if (matchedInLarge[j])
             {
                 i++;
             }
