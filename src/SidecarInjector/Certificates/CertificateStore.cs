@@ -59,6 +59,7 @@ internal sealed partial class CertificateStore
     public ValueTask<SslServerAuthenticationOptions> ForNextHandshake() => Volatile.Read(ref _current) is { } current
         ? new ValueTask<SslServerAuthenticationOptions>(current)
         : ValueTask.FromException<SslServerAuthenticationOptions>(new InvalidOperationException("no serving certificate loaded"));
+
     public DateTime NotAfter { get; private set; }
     public string Subject { get; private set; } = "";
     public string? LastError { get; private set; }
