@@ -83,12 +83,12 @@ internal static class KubeInject
         JsonObject? holder = kind switch
         {
             "Pod" => document,
-            "CronJob" => document["spec"]?["jobTemplate"]?["spec"]?["template"] as JsonObject,
-            _ => document["spec"]?["template"] as JsonObject,
+            "CronJob" => Field(Field(Field(Field(document, "spec"), "jobTemplate"), "spec"), "template"),
+            _ => Field(Field(document, "spec"), "template"),
         };
         // Istio's quirk, kept for identical output: a CronJob's injected metadata goes on its
         // jobTemplate, not on the pod template inside it.
-        var metadataHolder = kind == "CronJob" ? document["spec"]?["jobTemplate"] as JsonObject : holder;
+        var metadataHolder = kind == "CronJob" ? Field(Field(document, "spec"), "jobTemplate") : holder;
         if (holder is null || metadataHolder is null)
         {
             return;
@@ -101,6 +101,8 @@ internal static class KubeInject
             ["metadata"] = metadataHolder["metadata"]?.DeepClone() ?? new JsonObject(),
             ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
         };
+        // Before anything reads it: a field of the wrong type is refused with its path.
+        PodShape.Check(pod);
         var facts = new PodFacts
         {
             Namespace = ns,
@@ -125,6 +127,9 @@ internal static class KubeInject
         metadataHolder["metadata"] = injected["metadata"]?.DeepClone();
         holder["spec"] = injected["spec"]?.DeepClone();
     }
+
+    /// <summary>A mapping field of a mapping; null when either is missing or not a mapping.</summary>
+    private static JsonObject? Field(JsonObject? parent, string name) => parent?[name] as JsonObject;
 
     private static Dictionary<string, string> StringMap(JsonNode? node)
     {

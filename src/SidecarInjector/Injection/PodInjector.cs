@@ -10,7 +10,10 @@ namespace SidecarInjector.Injection;
 /// </summary>
 internal static class PodInjector
 {
-    /// <summary>Returns the injected pod; <paramref name="original"/> is left as it was.</summary>
+    /// <summary>
+    /// Returns the injected pod; <paramref name="original"/> is left as it was. A pod that cannot be
+    /// injected gets an <see cref="InjectionException"/> that says why, whatever went wrong.
+    /// </summary>
     public static JsonObject Inject(
         ConfigSnapshot config,
         JsonObject original,
@@ -19,6 +22,27 @@ internal static class PodInjector
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload = null,
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null)
+    {
+        PodShape.Check(original);
+        try
+        {
+            return InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A JSON node of a type PodShape does not check (System.Text.Json says which type it wanted).
+            throw new InjectionException("the pod could not be injected: " + e.Message);
+        }
+    }
+
+    private static JsonObject InjectShaped(
+        ConfigSnapshot config,
+        JsonObject original,
+        string ns,
+        string revision,
+        IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
+        WorkloadMeta? workload,
+        IReadOnlyList<SidecarTemplate>? defaultTemplates)
     {
         AnnotationValidation.Validate(original);
         var templates = SelectTemplates(config, original, defaultTemplates);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -13,18 +12,11 @@ namespace SidecarInjector.Patch;
 /// (<see cref="JsonElement.DeepEquals"/>) keeps Istio's 2,000-env-var pod from building 4,000
 /// dictionaries just to learn that nothing changed.
 /// </summary>
-/// <remarks>
-/// Whether a node is still raw is not public; it is read with an <see cref="UnsafeAccessorAttribute"/>
-/// (bound at compile time, no reflection, AOT- and trim-safe). Should a future System.Text.Json
-/// rename that member, the accessor throws once and equality falls back to reading the nodes;
-/// a test fails on that runtime so the fallback is never silent.
-/// </remarks>
+/// <remarks>Whether a node is still raw comes from <see cref="JsonRaw"/>.</remarks>
 internal static class JsonTreeEquality
 {
-    private static volatile bool s_rawUnavailable;
-
     /// <summary>True while raw subtrees are compared as raw JSON (false only after a runtime change).</summary>
-    public static bool ComparesRawJson => !s_rawUnavailable && Probe();
+    public static bool ComparesRawJson => JsonRaw.Available;
 
     public static bool Equal(JsonNode? a, JsonNode? b)
     {
@@ -36,11 +28,11 @@ internal static class JsonTreeEquality
         {
             return false;
         }
-        if (Raw(a) is { } rawA)
+        if (JsonRaw.Of(a) is { } rawA)
         {
             return Equal(rawA, b);
         }
-        if (Raw(b) is { } rawB)
+        if (JsonRaw.Of(b) is { } rawB)
         {
             return Equal(rawB, a);
         }
@@ -84,7 +76,7 @@ internal static class JsonTreeEquality
         {
             return a.ValueKind == JsonValueKind.Null;
         }
-        if (Raw(b) is { } rawB)
+        if (JsonRaw.Of(b) is { } rawB)
         {
             return JsonElement.DeepEquals(a, rawB);
         }
@@ -131,44 +123,4 @@ internal static class JsonTreeEquality
                     && JsonNode.DeepEquals(JsonValue.Create(a), b);
         }
     }
-
-    /// <summary>The raw JSON behind an object or array nobody has read yet; null otherwise.</summary>
-    private static JsonElement? Raw(JsonNode node)
-    {
-        if (s_rawUnavailable)
-        {
-            return null;
-        }
-        try
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    ObjectRepresentation(o, out var dictionary, out var objectElement);
-                    return dictionary is null ? objectElement : null;
-                case JsonArray a:
-                    ArrayRepresentation(a, out var list, out var arrayElement);
-                    return list is null ? arrayElement : null;
-                default:
-                    return null;
-            }
-        }
-        catch (MissingMethodException)
-        {
-            s_rawUnavailable = true;
-            return null;
-        }
-    }
-
-    private static bool Probe()
-    {
-        var probe = JsonNode.Parse("""{"a":[1]}""")!;
-        return Raw(probe) is not null && Raw(probe["a"]!) is not null;
-    }
-
-    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GetUnderlyingRepresentation")]
-    private static extern void ObjectRepresentation(JsonObject node, out OrderedDictionary<string, JsonNode?>? dictionary, out JsonElement? element);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GetUnderlyingRepresentation")]
-    private static extern void ArrayRepresentation(JsonArray node, out List<JsonNode?>? list, out JsonElement? element);
 }

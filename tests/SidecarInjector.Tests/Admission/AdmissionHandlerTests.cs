@@ -39,6 +39,9 @@ public sealed class AdmissionHandlerTests
     [InlineData("containers", "{\"name\":\"c\"}", "spec.containers")]
     [InlineData("volumes", "\"v\"", "spec.volumes")]
     [InlineData("container", "\"just a string\"", "spec.containers[0]")]
+    [InlineData("port", "8080", "pod field spec.containers[0].ports[0] must be a mapping")]
+    [InlineData("env", "{\"A\":\"1\"}", "pod field spec.containers[0].env must be a list")]
+    [InlineData("probe", "\"/ready\"", "pod field spec.containers[0].readinessProbe must be a mapping")]
     public void Pods_with_wrongly_typed_fields_are_denied_with_a_clear_message(string field, string json, string expected)
     {
         var pod = Reviews.SamplePod();
@@ -52,6 +55,9 @@ public sealed class AdmissionHandlerTests
             case "containers": pod["spec"]!["containers"] = value; break;
             case "volumes": pod["spec"]!["volumes"] = value; break;
             case "container": pod["spec"]!["containers"]![0] = value; break;
+            case "port": pod["spec"]!["containers"]![0]!["ports"] = new JsonArray(value); break;
+            case "env": pod["spec"]!["containers"]![0]!["env"] = value; break;
+            case "probe": pod["spec"]!["containers"]![0]!["readinessProbe"] = value; break;
         }
         var answer = InProcess.Send(Reviews.Review(pod, ns: "shop"));
         Assert.False(answer.Allowed);

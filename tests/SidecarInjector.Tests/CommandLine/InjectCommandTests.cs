@@ -133,4 +133,32 @@ public sealed class InjectCommandTests
         Assert.Contains("document 2 (Deployment web)", error);
         Assert.Contains("excludeInboundPorts", error);
     }
+
+    [Theory]
+    [InlineData("ports:\n        - 8080", "spec.containers[0].ports[0] must be a mapping")]
+    [InlineData("ports: 8080", "spec.containers[0].ports must be a list")]
+    public void Wrongly_typed_pod_fields_are_errors_that_name_the_document_and_field(string ports, string expected)
+    {
+        const string deployment = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+            spec:
+              selector:
+                matchLabels: {app: web}
+              template:
+                metadata:
+                  labels: {app: web}
+                spec:
+                  containers:
+                  - name: web
+                    image: nginx
+                    PORTS
+            """;
+        var (code, _, error) = Run(["-f", "-"], deployment.Replace("PORTS", ports, StringComparison.Ordinal));
+        Assert.Equal(1, code);
+        Assert.Contains("document 1 (Deployment web)", error);
+        Assert.Contains(expected, error);
+    }
 }
