@@ -4,6 +4,8 @@
 # Also reports binary size, time from exec to ready, idle RSS and RSS under load.
 #
 # Usage: perf/throughput.sh [PATH/TO/sidecar-injector] [connections] [requests-per-round] [rounds]
+# PIN=1 puts the server on the first half of the CPUs and h2load on the other half (less noise on a
+# small machine, where the load generator otherwise competes with the server for the same cores).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-$repo/out/sidecar-injector}
@@ -19,7 +21,12 @@ trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$binary" sample-review > "$work/review.json"
 
 started=$(date +%s%N)
-"$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Information > "$work/server.log" 2>&1 &
+server_cpus=""; client_cpus=""
+if [[ ${PIN:-0} = 1 ]] && command -v taskset > /dev/null && (( $(nproc) >= 2 )); then
+  half=$(( $(nproc) / 2 ))
+  server_cpus="taskset -c 0-$((half - 1))"; client_cpus="taskset -c $half-$(( $(nproc) - 1 ))"
+fi
+$server_cpus "$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Information > "$work/server.log" 2>&1 &
 pid=$!
 until curl -fsS "http://127.0.0.1:$admin/readyz" > /dev/null 2>&1; do sleep 0.001; done
 ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
@@ -27,7 +34,7 @@ sleep 1
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 
 run() { # path → requests/s
-  h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
+  $client_cpus h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
     -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
     | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && ($10 + 0 != 0 || $12 + 0 != 0) {print "ERRORS: " $0 > "/dev/stderr"}'
 }
