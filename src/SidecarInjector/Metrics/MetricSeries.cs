@@ -14,6 +14,7 @@ internal sealed class MetricSeries
     private readonly bool _lastValueWins;
     private readonly ConcurrentDictionary<string, Cell> _cells = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cell>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private Cell? _untagged;
 
     public MetricSeries(string name, Instrument instrument, double[]? buckets)
     {
@@ -29,6 +30,13 @@ internal sealed class MetricSeries
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        if (tags.IsEmpty)
+        {
+            // Most per-review measurements carry no tags: their cell, found once, is kept at hand.
+            var untagged = _untagged ??= _cells.GetOrAdd("", _ => new Cell(_buckets));
+            untagged.Record(value, _buckets, _lastValueWins);
+            return;
+        }
         Span<char> scratch = stackalloc char[512];
         var labels = LabelText.Format(tags, scratch, out var rented);
         if (!_lookup.TryGetValue(labels, out var cell))
