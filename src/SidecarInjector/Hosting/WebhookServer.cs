@@ -56,7 +56,7 @@ internal static partial class WebhookServer
         var level = Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
         // One logger factory for our components (they log before the host exists: config and
         // certificate load first) and for the host, which is handed this one instead of its own.
-        var loggerFactory = LoggerFactory.Create(logging => ConfigureLogging(logging, level));
+        var loggerFactory = ConsoleLog.CreateFactory(level, Console.Out);
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
         // The empty builder: everything comes from the command line, so none of the slim builder's
@@ -146,19 +146,6 @@ internal static partial class WebhookServer
             loggerFactory.Dispose();
         });
     }
-
-    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level) => logging
-        .AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        })
-        .SetMinimumLevel(level)
-        // Per-request framework logs cost time on the hot path and say nothing new.
-        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-        // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
-        .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
