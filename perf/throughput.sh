@@ -38,7 +38,13 @@ run() { # path → requests/s
     -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
     | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && ($10 + 0 != 0 || $12 + 0 != 0) {print "ERRORS: " $0 > "/dev/stderr"}'
 }
+allocated() { # bytes the process has allocated so far (the runtime's own counter, from /metrics)
+  curl -fsS "http://127.0.0.1:$admin/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total / {printf "%.0f", $2}'
+}
 run /noop > /dev/null; run /inject > /dev/null   # warm up both paths
+# Allocation per request, end to end (Kestrel and TLS included), measured once per path.
+before=$(allocated); run /noop > /dev/null; noop_bytes=$(( ($(allocated) - before) / requests ))
+before=$(allocated); run /inject > /dev/null; inject_bytes=$(( ($(allocated) - before) / requests ))
 peak=0
 noop_sum=0; inject_sum=0
 for round in $(seq 1 "$rounds"); do
@@ -57,3 +63,4 @@ echo "peak RSS under load:    $((peak / 1024)) MiB"
 printf 'noop mean:              %.0f req/s\n' "$(echo "$noop_sum / $rounds" | bc -l)"
 printf 'inject mean:            %.0f req/s\n' "$(echo "$inject_sum / $rounds" | bc -l)"
 printf 'inject / noop:          %.1f %%\n' "$(echo "100 * $inject_sum / $noop_sum" | bc -l)"
+echo "allocated per request:  noop ${noop_bytes} B, inject ${inject_bytes} B (whole process, Kestrel and TLS included)"
