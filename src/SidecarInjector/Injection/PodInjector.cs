@@ -46,9 +46,11 @@ internal static class PodInjector
     {
         AnnotationValidation.Validate(original);
         var templates = SelectTemplates(config, original, defaultTemplates);
-        // A re-injected pod is rendered as its owner wrote it: the previous injection removed.
+        // A re-injected pod is rendered as its owner wrote it (the previous injection removed), but
+        // merged into as it came, as Istio's RunTemplate does: settings of the previous proxy that the
+        // new template does not mention survive (Istio's merge-probers golden keeps JWT_POLICY).
         var basePod = PreviousInjection.Strip(original, config.Mesh);
-        var merged = basePod.DeepClone().AsObject();
+        var merged = original.DeepClone().AsObject();
         // Parsed once: templates, the init container's uid and the container order all read it.
         var proxyConfig = Mesh.MeshConfig.ForPod(config.Mesh, original);
 
