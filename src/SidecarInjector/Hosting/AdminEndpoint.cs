@@ -6,7 +6,7 @@ using SidecarInjector.Metrics;
 namespace SidecarInjector.Hosting;
 
 /// <summary>The plain-HTTP side: liveness, readiness (config and certificate loaded) and metrics.</summary>
-internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certificates, PrometheusExporter exporter)
+internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certificates, PrometheusExporter exporter, DrainState drain)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -29,10 +29,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         }
     }
 
-    public bool IsReady => !Draining && config.Current is not null && certificates.IsLoaded;
-
-    /// <summary>Set once shutdown has begun: still serving, no longer ready.</summary>
-    public bool Draining { get; set; }
+    public bool IsReady => !drain.Draining && config.Current is not null && certificates.IsLoaded;
 
     private Task Readiness(HttpContext context)
     {
@@ -41,7 +38,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
             return Text(context, StatusCodes.Status200OK, "ok: config " + config.Current!.Version);
         }
         var reasons = new List<string>();
-        if (Draining)
+        if (drain.Draining)
         {
             reasons.Add("shutting down");
         }

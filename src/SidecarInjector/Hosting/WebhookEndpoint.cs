@@ -11,13 +11,18 @@ namespace SidecarInjector.Hosting;
 /// The HTTPS side: checks method, content type and size, reads the body into one span, runs the
 /// <see cref="AdmissionHandler"/>, and writes its answer with a Content-Length (keep-alive friendly).
 /// </summary>
-internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long maxRequestBytes, bool noopEndpoint, ILogger logger)
+internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long maxRequestBytes, bool noopEndpoint, DrainState drain, ILogger logger)
 {
     private static readonly byte[] NoopAnswer =
         "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"\",\"allowed\":true}}"u8.ToArray();
 
     public async Task HandleAsync(HttpContext context)
     {
+        if (drain.Draining)
+        {
+            // Shutting down: answer this review, then let the apiserver reconnect elsewhere.
+            context.Response.Headers.Connection = "close";
+        }
         var request = context.Request;
         var path = request.Path.Value ?? "";
         if (noopEndpoint && path == "/noop")

@@ -95,8 +95,9 @@ internal static partial class WebhookServer
         });
 
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
-        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
-        var admin = new AdminEndpoint(configStore, certificates, exporter);
+        var drain = new DrainState();
+        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
+        var admin = new AdminEndpoint(configStore, certificates, exporter, drain);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -134,7 +135,7 @@ internal static partial class WebhookServer
         return new RunningServer(app, [.. addresses], () =>
         {
             // Still serving, no longer ready: the Service drops this pod before the listener closes.
-            admin.Draining = true;
+            drain.Begin();
             LogDraining(log, options.ShutdownDelay.TotalSeconds);
             return options.ShutdownDelay;
         }, () =>

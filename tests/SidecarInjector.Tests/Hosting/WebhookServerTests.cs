@@ -180,14 +180,25 @@ public sealed class ShutdownTests
     {
         var harness = await ServerHarness.StartAsync(o => o with { ShutdownDelay = TimeSpan.FromSeconds(3) });
         using var admin = harness.AdminClient();
-        using var client = harness.WebhookClient(out _);
+        using var client = harness.WebhookClient(out var connections);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
+        using (var before = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod()))))
+        {
+            Assert.False(before.Headers.ConnectionClose ?? false);
+        }
+        Assert.Equal(1, connections.Opened);
 
         var stopping = harness.DisposeAsync().AsTask();
         Assert.True(await ServerHarness.Eventually(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(2)));
         using var response = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(Reviews.Parse(await response.Content.ReadAsStringAsync()).Patch);
+        // Draining: each answer closes its connection, so a client's next review reconnects (through
+        // the Service, to a replica that stays) instead of riding this connection until it is cut.
+        Assert.True(response.Headers.ConnectionClose);
+        using var next = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(2, connections.Opened);
         await stopping;
     }
 
