@@ -174,7 +174,7 @@ internal static class ConfigLoader
             pod ??= JsonNode.Parse(CommandLine.SampleReview.Build(v1beta1: false))!["request"]!["object"]!.AsObject();
             try
             {
-                template.Render(() => InjectionData.Build(pod, "default", snapshot.Values, snapshot.Mesh, "default", snapshot.Environment));
+                template.Render(() => InjectionData.Build(pod, "default", snapshot, "default"));
             }
             catch (Injection.InjectionException e)
             {

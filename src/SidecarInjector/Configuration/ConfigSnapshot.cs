@@ -30,4 +30,17 @@ internal sealed class ConfigSnapshot
 
     /// <summary>The templates for <see cref="DefaultTemplates"/>, resolved once at load.</summary>
     public required IReadOnlyList<SidecarTemplate> DefaultTemplateSet { get; init; }
+
+    private object? _templateValues;
+    private object? _templateMesh;
+
+    /// <summary>
+    /// <see cref="Values"/> as template data (.Values), converted once per config version rather than
+    /// once per pod: template functions build new values and never change their arguments. (Two
+    /// threads may both convert on first use; either result is the same.)
+    /// </summary>
+    public object? TemplateValues => _templateValues ??= SidecarInjector.Templates.Go.Values.FromJson(Values);
+
+    /// <summary><see cref="Mesh"/> as template data (.MeshConfig), converted once per config version.</summary>
+    public object? TemplateMesh => _templateMesh ??= SidecarInjector.Templates.Go.Values.FromStructJson(Mesh);
 }

@@ -56,7 +56,7 @@ internal static class PodInjector
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Values, config.Mesh, revision, config.Environment, workload, proxyConfig);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config, revision, workload, proxyConfig);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)

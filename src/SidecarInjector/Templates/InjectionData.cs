@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
 using SidecarInjector.Mesh;
 using SidecarInjector.Templates.Go;
 
@@ -16,9 +17,12 @@ internal static class InjectionData
 {
     public const long DefaultProxyUid = 1337;
 
-    public static GoStruct Build(JsonObject pod, string ns, JsonObject values, JsonObject mesh, string revision,
-        Func<string, string?> environment, WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
+    public static GoStruct Build(JsonObject pod, string ns, ConfigSnapshot config, string revision,
+        WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
     {
+        var values = config.Values;
+        var mesh = config.Mesh;
+        var environment = config.Environment;
         var metadata = pod["metadata"] as JsonObject ?? [];
         var annotations = metadata["annotations"] as JsonObject;
         var (deployName, kind, apiVersion) = workload is null ? DeploymentMeta(pod, ns) : (workload.Name, workload.Kind, workload.ApiVersion);
@@ -39,8 +43,8 @@ internal static class InjectionData
             ["ObjectMeta"] = Values.FromStructJson(metaCopy),
             ["Spec"] = Values.FromStructJson(pod["spec"] as JsonObject ?? [], "PodSpec"),
             ["ProxyConfig"] = Values.FromStructJson(proxyConfig),
-            ["MeshConfig"] = Values.FromStructJson(mesh),
-            ["Values"] = Values.FromJson(values),
+            ["MeshConfig"] = config.TemplateMesh,
+            ["Values"] = config.TemplateValues,
             ["Revision"] = revision,
             ["ProxyImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy"]?["image"]),
             ["ProxyInitImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy_init"]?["image"]),
