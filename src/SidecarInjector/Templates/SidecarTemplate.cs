@@ -12,9 +12,17 @@ namespace SidecarInjector.Templates;
 /// </summary>
 internal sealed class SidecarTemplate
 {
+    /// <summary>Renders remembered per template: pods of one workload render the same text (pod names and
+    /// hash labels rarely reach the sidecar), and parsing the rendered YAML is most of a render's cost.</summary>
+    private const int RenderedSlots = 64;
+
     private readonly GoTemplate? _template;
     private readonly JsonObject? _constant;
     private readonly InjectedNames? _constantNames;
+    private readonly Rendered?[] _rendered = new Rendered?[RenderedSlots];
+
+    /// <summary>A rendered text and the fragment it parsed to; immutable once published.</summary>
+    private sealed record Rendered(string Text, JsonObject Fragment, InjectedNames Names);
 
     private SidecarTemplate(string name, GoTemplate? template, JsonObject? constant)
     {
@@ -22,6 +30,8 @@ internal sealed class SidecarTemplate
         _template = template;
         _constant = constant;
         _constantNames = constant is null ? null : InjectedNames.From(constant);
+        // Shared by every pod on every thread: built in full before anyone reads it concurrently.
+        JsonTrees.BuildAll(constant);
     }
 
     public static SidecarTemplate Constant(string name, JsonObject fragment) => new(name, null, fragment);
@@ -49,6 +59,18 @@ internal sealed class SidecarTemplate
         {
             throw new InjectionException($"template {Name}: {e.Message}");
         }
+        int slot = (text.GetHashCode() & int.MaxValue) % RenderedSlots;
+        if (Volatile.Read(ref _rendered[slot]) is { } seen && seen.Text == text)
+        {
+            return (seen.Fragment, seen.Names);
+        }
+        var (fragment, names) = Parse(text);
+        Volatile.Write(ref _rendered[slot], new Rendered(text, fragment, names));
+        return (fragment, names);
+    }
+
+    private (JsonObject Fragment, InjectedNames Names) Parse(string text)
+    {
         JsonNode? node;
         try
         {
@@ -75,6 +97,9 @@ internal sealed class SidecarTemplate
             throw new InjectionException(e.Message);
         }
         var normalized = TemplateCompiler.Normalize(fragment);
+        // Shared from now on by every pod that renders the same text, on any thread: build every node
+        // now, so that later readers only read.
+        JsonTrees.BuildAll(normalized);
         return (normalized, InjectedNames.From(normalized));
     }
 }
