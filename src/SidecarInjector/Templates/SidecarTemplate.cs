@@ -13,8 +13,9 @@ namespace SidecarInjector.Templates;
 internal sealed class SidecarTemplate
 {
     /// <summary>Renders remembered per template: pods of one workload render the same text (pod names and
-    /// hash labels rarely reach the sidecar), and parsing the rendered YAML is most of a render's cost.</summary>
-    private const int RenderedSlots = 64;
+    /// hash labels rarely reach the sidecar), and parsing the rendered YAML is most of a render's cost.
+    /// Few slots: an entry (text and parsed tree) is tens of KB, and RSS matters more than old renders.</summary>
+    private const int RenderedSlots = 16;
 
     private readonly GoTemplate? _template;
     private readonly JsonObject? _constant;
