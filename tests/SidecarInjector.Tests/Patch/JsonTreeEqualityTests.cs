@@ -140,28 +140,9 @@ public sealed class JsonTreeEqualityTests
         {
             var node = JsonNode.Parse(json);
             _ = node!.ToJsonString();
-            ReadAll(node);
+            JsonTrees.BuildAll(node);
             return node;
         },
         json => JsonNode.Parse(json)!.DeepClone(),
     ];
-
-    private static void ReadAll(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var (_, value) in o)
-                {
-                    ReadAll(value);
-                }
-                break;
-            case JsonArray a:
-                foreach (var item in a)
-                {
-                    ReadAll(item);
-                }
-                break;
-        }
-    }
 }
