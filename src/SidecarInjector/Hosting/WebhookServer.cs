@@ -40,7 +40,18 @@ internal static partial class WebhookServer
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);
 
-        await using var server = await StartAsync(options, startedTimestamp);
+        RunningServer started;
+        try
+        {
+            started = await StartAsync(options, startedTimestamp);
+        }
+        catch (IOException e)
+        {
+            // A port in use or an address that cannot be bound: say so and exit, no stack trace.
+            await Console.Error.WriteLineAsync("sidecar-injector: cannot listen: " + e.Message);
+            return 1;
+        }
+        await using var server = started;
         if (options.Dev)
         {
             Console.WriteLine(DevBanner(server.Addresses));
@@ -126,7 +137,20 @@ internal static partial class WebhookServer
             ? null
             : new CertificateWatchers(options, certificates, options.PollInterval);
 
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // Nothing listens (a port in use, say): release what was started before the caller reports it.
+            await app.DisposeAsync();
+            configWatcher?.Dispose();
+            certWatchers?.Dispose();
+            exporter.Dispose();
+            loggerFactory.Dispose();
+            throw;
+        }
         await loading;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
