@@ -139,26 +139,10 @@ public sealed class InjectCommandTests
     [InlineData("ports: 8080", "spec.containers[0].ports must be a list")]
     public void Wrongly_typed_pod_fields_are_errors_that_name_the_document_and_field(string ports, string expected)
     {
-        const string deployment = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: web
-            spec:
-              selector:
-                matchLabels: {app: web}
-              template:
-                metadata:
-                  labels: {app: web}
-                spec:
-                  containers:
-                  - name: web
-                    image: nginx
-                    PORTS
-            """;
-        var (code, _, error) = Run(["-f", "-"], deployment.Replace("PORTS", ports, StringComparison.Ordinal));
+        var bad = Manifests.Replace("image: nginx", "image: nginx\n        " + ports, StringComparison.Ordinal);
+        var (code, _, error) = Run(["-f", "-"], bad);
         Assert.Equal(1, code);
-        Assert.Contains("document 1 (Deployment web)", error);
+        Assert.Contains("document 2 (Deployment web)", error);
         Assert.Contains(expected, error);
     }
 }
