@@ -82,6 +82,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             ?? throw new InjectionException("the object is not a JSON object");
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
+        PodShape.Check(pod);
 
         var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path));
 

@@ -11,8 +11,9 @@ namespace SidecarInjector.Injection;
 internal static class PodInjector
 {
     /// <summary>
-    /// Returns the injected pod; <paramref name="original"/> is left as it was. A pod that cannot be
-    /// injected gets an <see cref="InjectionException"/> that says why, whatever went wrong.
+    /// Returns the injected pod; <paramref name="original"/> is left as it was. The caller has checked
+    /// the pod's shape at its input (<see cref="PodShape.Check"/>: the webhook after parsing, kube-inject
+    /// per document); a pod that still cannot be injected gets an <see cref="InjectionException"/>.
     /// </summary>
     public static JsonObject Inject(
         ConfigSnapshot config,
@@ -23,7 +24,6 @@ internal static class PodInjector
         WorkloadMeta? workload = null,
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null)
     {
-        PodShape.Check(original);
         try
         {
             return InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates);
