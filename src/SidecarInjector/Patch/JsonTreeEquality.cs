@@ -15,9 +15,6 @@ namespace SidecarInjector.Patch;
 /// <remarks>Whether a node is still raw comes from <see cref="JsonRaw"/>.</remarks>
 internal static class JsonTreeEquality
 {
-    /// <summary>True while raw subtrees are compared as raw JSON (false only after a runtime change).</summary>
-    public static bool ComparesRawJson => JsonRaw.Available;
-
     public static bool Equal(JsonNode? a, JsonNode? b)
     {
         if (ReferenceEquals(a, b))
