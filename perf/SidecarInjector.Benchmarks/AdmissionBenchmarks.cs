@@ -42,7 +42,7 @@ public class AdmissionBenchmarks
         _istio = IstioDefaultConfig();
     }
 
-    /// <summary>Istio's own default injection config (a 1,800-line Go template), from ../shared beside the repository.</summary>
+    /// <summary>Istio's own default injection config (a 1,800-line Go template), from the corpus vendored under tests/testdata.</summary>
     private static ConfigSnapshot? IstioDefaultConfig()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -50,7 +50,7 @@ public class AdmissionBenchmarks
         {
             dir = dir.Parent;
         }
-        var inputs = dir is null ? null : Path.Combine(dir.FullName, "..", "shared", "testdata", "istio-inject", "inputs");
+        var inputs = dir is null ? null : Path.Combine(dir.FullName, "tests", "testdata", "istio-inject", "inputs");
         if (inputs is null || !Directory.Exists(inputs))
         {
             return null;

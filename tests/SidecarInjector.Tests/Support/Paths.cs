@@ -1,14 +1,18 @@
 namespace SidecarInjector.Tests.Support;
 
-/// <summary>Locates the repository and the shared/ folder beside it, from wherever tests run.</summary>
+/// <summary>Locates the repository, and the test data vendored into it, from wherever tests run.</summary>
 internal static class Paths
 {
     public static string RepositoryRoot { get; } = FindRoot();
 
-    /// <summary>../shared next to the project root: Istio's corpus and the docs.</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+    /// <summary>Test data copied into the repository (each folder with its LICENSE and source note).</summary>
+    public static string Testdata => Path.Combine(RepositoryRoot, "tests", "testdata");
 
-    public static string IstioTestdata => Path.Combine(Shared, "testdata", "istio-inject");
+    /// <summary>Istio's injection corpus, December 2024.</summary>
+    public static string IstioTestdata => Path.Combine(Testdata, "istio-inject");
+
+    /// <summary>Istio's injection corpus, August 2026 (istio/istio 86c9f01fd735).</summary>
+    public static string IstioHeadTestdata => Path.Combine(Testdata, "istio-inject-head");
 
     private static string FindRoot()
     {
