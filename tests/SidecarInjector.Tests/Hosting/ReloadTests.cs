@@ -35,7 +35,10 @@ public sealed class ReloadTests
     private static Dictionary<string, string> WithProxyImage(string image)
     {
         var files = ServerHarness.DefaultConfigFiles();
-        files["config"] = files["config"].Replace("docker.io/istio/proxyv2:1.24.2", image, StringComparison.Ordinal);
+        // The default template takes the proxy image from values (an image with a '/' is used as it is).
+        var values = JsonNode.Parse(files["values"])!.AsObject();
+        values["global"]!["proxy"]!["image"] = image;
+        files["values"] = values.ToJsonString();
         return files;
     }
 
