@@ -7,11 +7,14 @@
 #   ./make-certs.sh --patch-ca-bundle  after `kubectl apply -k deploy/self-signed/`
 #
 # Re-running rotates the serving certificate; the injector picks it up without a restart.
+# The CA's private key is kept outside the repository (CERT_DIR, default
+# ~/.local/state/sidecar-injector/certs, readable by you alone), so it can never be committed.
 set -euo pipefail
 namespace=${NAMESPACE:-sidecar-injector}
 service=${SERVICE:-sidecar-injector}
 webhook=${WEBHOOK_CONFIGURATION:-sidecar-injector}
-dir=${CERT_DIR:-./sidecar-injector-certs}
+dir=${CERT_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sidecar-injector/certs}
+umask 077
 mkdir -p "$dir"
 days=${DAYS:-365}
 
@@ -26,7 +29,8 @@ if [[ ${1:-} == --patch-ca-bundle ]]; then
   patch="["
   for ((i = 0; i < count; i++)); do
     ((i > 0)) && patch+=","
-    patch+="{\"op\":\"replace\",\"path\":\"/webhooks/$i/clientConfig/caBundle\",\"value\":\"$bundle\"}"
+    # "add" sets the field whether or not it exists (the manifest leaves caBundle out).
+    patch+="{\"op\":\"add\",\"path\":\"/webhooks/$i/clientConfig/caBundle\",\"value\":\"$bundle\"}"
   done
   patch+="]"
   kubectl patch mutatingwebhookconfiguration "$webhook" --type=json -p "$patch"

@@ -16,7 +16,7 @@ internal static class Program
                 Console.Out.Write(HelpText.Build());
                 return 0;
             case Command.Version:
-                Console.Out.WriteLine("sidecar-injector " + (typeof(Program).Assembly.GetName().Version?.ToString() ?? "dev"));
+                Console.Out.WriteLine(VersionText.Build());
                 return 0;
             case Command.SampleReview sample:
                 Console.Out.WriteLine(SampleReview.Build(sample.V1Beta1));

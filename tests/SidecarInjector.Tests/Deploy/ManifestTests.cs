@@ -82,10 +82,30 @@ public sealed class ManifestTests
     public void Image_runs_the_binary_as_a_non_root_user()
     {
         var dockerfile = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "Dockerfile.aot"));
-        Assert.Contains("runtime-deps:${DOTNET_VERSION}-noble-chiseled", dockerfile);
+        Assert.Contains("runtime-deps:${DOTNET_VERSION}-${DISTRO}-chiseled", dockerfile);
+        // The SDK stage builds on the same distro, so the binary links against the glibc and OpenSSL it runs with.
+        Assert.Contains("sdk:${DOTNET_VERSION}-${DISTRO} AS build", dockerfile);
+        Assert.Contains("ARG DISTRO=noble", dockerfile);
         Assert.Contains("USER 1654:1654", dockerfile);
         Assert.Contains("ENTRYPOINT [\"/app/sidecar-injector\"]", dockerfile);
         var deployment = KubernetesYaml.Deserialize<V1Deployment>(Base("deployment.yaml"));
         Assert.Equal(1654, deployment.Spec.Template.Spec.SecurityContext.RunAsUser);
+    }
+
+    [Fact]
+    public void Image_build_context_leaves_out_local_build_output()
+    {
+        var ignored = File.ReadAllLines(Path.Combine(Paths.RepositoryRoot, ".dockerignore"));
+        Assert.Contains("**/bin", ignored);
+        Assert.Contains("**/obj", ignored);
+    }
+
+    [Fact]
+    public void Image_is_built_for_the_platform_being_built()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "Dockerfile.aot"));
+        Assert.DoesNotContain("-r linux-x64", dockerfile);
+        Assert.Contains("ARG TARGETARCH", dockerfile);
+        Assert.Contains("arm64) echo linux-arm64", dockerfile);
     }
 }
