@@ -80,9 +80,10 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     {
         var pod = JsonNode.Parse(podBytes, documentOptions: PodParseOptions) as JsonObject
             ?? throw new InjectionException("the object is not a JSON object");
+        // Checked while the pod is still raw JSON: one pass over its bytes, no nodes built.
+        PodShape.Check(pod);
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
-        PodShape.Check(pod);
 
         var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path));
 

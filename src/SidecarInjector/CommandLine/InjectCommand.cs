@@ -44,12 +44,25 @@ internal static class InjectCommand
             stderr.WriteLine("sidecar-injector inject: -f FILE or -f - (standard input) is required");
             return 2;
         }
+        foreach (var (flag, path) in new[] { ("-f", input), ("-o", output) })
+        {
+            if (path is not null && Directory.Exists(path))
+            {
+                stderr.WriteLine($"sidecar-injector inject: {flag} {path} is a directory; give a manifest file{(flag == "-f" ? ", or - for standard input" : "")}");
+                return 2;
+            }
+        }
+        if (configDir is not null && !Directory.Exists(configDir))
+        {
+            stderr.WriteLine($"sidecar-injector inject: --config-dir {configDir} is not a directory");
+            return 2;
+        }
         try
         {
             var config = ConfigLoader.Load(configDir is null ? ConfigLoader.ReadEmbeddedDefault() : ConfigLoader.ReadDirectory(configDir));
             var text = input == "-" ? stdin.ReadToEnd() : File.ReadAllText(input);
             var warnings = new List<string>();
-            var result = KubeInject.Run(text, config, warnings);
+            var result = KubeInject.Run(text, config, warnings, input == "-" ? "<stdin>" : input);
             foreach (var warning in warnings)
             {
                 stderr.WriteLine(warning);

@@ -20,12 +20,15 @@ internal static class KubeInject
         "apps/v1/StatefulSet", "batch/v1/Job", "batch/v1/CronJob", "apps.openshift.io/v1/DeploymentConfig", "v1/DeploymentConfig",
     };
 
-    /// <summary>Injects every document; warnings (skipped workloads) are collected, errors name the document.</summary>
-    public static string Run(string yaml, ConfigSnapshot config, List<string> warnings)
+    /// <summary>
+    /// Injects every document; warnings (skipped workloads) are collected, errors name the document
+    /// (a YAML error with its line and column in <paramref name="sourceName"/>, not in the document).
+    /// </summary>
+    public static string Run(string yaml, ConfigSnapshot config, List<string> warnings, string sourceName = "<stdin>")
     {
         var output = new StringBuilder(yaml.Length * 3);
         int index = 0;
-        foreach (var raw in SplitDocuments(yaml))
+        foreach (var (raw, firstLine) in SplitDocuments(yaml))
         {
             index++;
             if (raw.Trim().Length == 0)
@@ -39,7 +42,8 @@ internal static class KubeInject
             }
             catch (ConfigException e)
             {
-                throw new InjectionException(e.Message);
+                var where = e.Line > 0 ? $"{sourceName}:{e.Line + firstLine - 1}:{e.Column}" : sourceName;
+                throw new InjectionException($"{where}: document {index}: {e.Detail}");
             }
             if (parsed is not JsonObject document || !IsKnown(document))
             {
@@ -144,19 +148,24 @@ internal static class KubeInject
         return map;
     }
 
-    /// <summary>Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---".</summary>
-    private static List<string> SplitDocuments(string yaml)
+    /// <summary>
+    /// Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---"; each with the
+    /// 1-based line of the file it starts on.
+    /// </summary>
+    private static List<(string Text, int FirstLine)> SplitDocuments(string yaml)
     {
-        var documents = new List<string>();
+        var documents = new List<(string, int)>();
         var current = new StringBuilder();
         var lines = yaml.Split('\n');
+        int firstLine = 1;
         for (int i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
             if (line.TrimEnd('\r') == "---")
             {
-                documents.Add(current.ToString());
+                documents.Add((current.ToString(), firstLine));
                 current.Clear();
+                firstLine = i + 2;
                 continue;
             }
             // The piece after a final newline is empty: no line there.
@@ -166,7 +175,7 @@ internal static class KubeInject
             }
             current.Append(line).Append('\n');
         }
-        documents.Add(current.ToString());
+        documents.Add((current.ToString(), firstLine));
         return documents;
     }
 }

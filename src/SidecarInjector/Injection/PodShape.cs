@@ -4,145 +4,56 @@ using System.Text.Json.Nodes;
 namespace SidecarInjector.Injection;
 
 /// <summary>
-/// Checks that the parts of a pod the injection reads have the JSON types core/v1 gives them, so
-/// that a wrongly typed field (a port that is a number, an env list that is a map) is refused with
-/// its path instead of failing somewhere inside the merge. Fields the injection never reads are
-/// left to the apiserver's own validation.
+/// Checks that the parts of a pod the injection reads, copies or writes next to have the JSON types
+/// core/v1 gives them (<see cref="PodFieldTypes"/> lists them), so that a wrongly typed field
+/// (<c>containerPort: eighty</c>, <c>cpu: lots</c>, <c>hostNetwork: "yes"</c>, an env list that is a
+/// map) is refused with its path, the same way on both paths: the webhook denies the pod, kube-inject
+/// names the document. Fields the injection never touches are left to the apiserver's validation.
 /// </summary>
+/// <remarks>
+/// The check reads the pod's raw JSON (<see cref="JsonRaw"/>) before any node is built, so the
+/// webhook's hot path pays one pass over the bytes and no allocation unless a field is wrong.
+/// </remarks>
 internal static class PodShape
 {
-    private static readonly string[] ContainerLists = ["containers", "initContainers", "ephemeralContainers"];
-    private static readonly string[] ObjectLists = ["volumes", "imagePullSecrets", "tolerations", "hostAliases"];
-    private static readonly string[] ContainerObjectLists = ["ports", "env", "envFrom", "volumeMounts", "volumeDevices", "resizePolicy"];
-    private static readonly string[] ContainerObjects = ["readinessProbe", "livenessProbe", "startupProbe", "lifecycle", "securityContext", "resources"];
-    private static readonly string[] ContainerStringLists = ["command", "args"];
-    private static readonly string[] ProbeObjects = ["httpGet", "tcpSocket", "grpc", "exec"];
-
     /// <summary>Throws <see cref="InjectionException"/> naming the first field with the wrong type.</summary>
     public static void Check(JsonObject pod)
     {
-        if (Optional<JsonObject>(pod, "metadata", "metadata") is { } metadata)
+        if (JsonRaw.Of(pod) is { } raw)
         {
-            StringMap(metadata, "labels", "metadata.labels");
-            StringMap(metadata, "annotations", "metadata.annotations");
-        }
-        if (Optional<JsonObject>(pod, "spec", "spec") is not { } spec)
-        {
+            Check(raw);
             return;
         }
-        Optional<JsonObject>(spec, "securityContext", "spec.securityContext");
-        foreach (var field in ObjectLists)
-        {
-            ObjectList(spec, field, "spec." + field);
-        }
-        foreach (var field in ContainerLists)
-        {
-            if (ObjectList(spec, field, "spec." + field) is not { } containers)
-            {
-                continue;
-            }
-            for (int i = 0; i < containers.Count; i++)
-            {
-                Container(containers[i]!.AsObject(), $"spec.{field}[{i}]");
-            }
-        }
+        // A pod built from YAML (kube-inject) or already read: check its JSON text, off the hot path.
+        using var document = JsonDocument.Parse(pod.ToJsonString());
+        Check(document.RootElement);
     }
 
-    private static void Container(JsonObject container, string path)
+    public static void Check(JsonElement pod)
     {
-        Optional<JsonValue>(container, "name", path + ".name", JsonValueKind.String);
-        Optional<JsonValue>(container, "image", path + ".image", JsonValueKind.String);
-        foreach (var field in ContainerObjectLists)
+        try
         {
-            ObjectList(container, field, $"{path}.{field}");
+            PodFieldTypes.Pod.Check(pod);
         }
-        foreach (var field in ContainerStringLists)
+        catch (PodFieldTypes.Violation violation)
         {
-            if (Optional<JsonArray>(container, field, $"{path}.{field}") is { } list)
-            {
-                for (int i = 0; i < list.Count; i++)
-                {
-                    if (list[i] is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
-                    {
-                        throw Wrong($"{path}.{field}[{i}]", "a string");
-                    }
-                }
-            }
-        }
-        foreach (var field in ContainerObjects)
-        {
-            if (Optional<JsonObject>(container, field, $"{path}.{field}") is { } value && field.EndsWith("Probe", StringComparison.Ordinal))
-            {
-                foreach (var handler in ProbeObjects)
-                {
-                    Optional<JsonObject>(value, handler, $"{path}.{field}.{handler}");
-                }
-            }
+            throw new InjectionException($"pod field {violation.Path} must be {violation.Expected}{Shown(violation.Value)}");
         }
     }
 
-    private static JsonArray? ObjectList(JsonObject parent, string field, string path)
+    /// <summary>The offending value, short, so the user can find it.</summary>
+    private static string Shown(JsonElement value)
     {
-        if (Optional<JsonArray>(parent, field, path) is not { } list)
+        if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
         {
-            return null;
-        }
-        // An unread list is checked as raw JSON, so the check does not build a node per item.
-        if (JsonRaw.Of(list) is { } raw)
-        {
-            int index = 0;
-            foreach (var item in raw.EnumerateArray())
+            return value.ValueKind switch
             {
-                if (item.ValueKind != JsonValueKind.Object)
-                {
-                    throw Wrong($"{path}[{index}]", "a mapping");
-                }
-                index++;
-            }
-            return list;
+                JsonValueKind.Object => ", not a mapping",
+                JsonValueKind.Array => ", not a list",
+                _ => "",
+            };
         }
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is not JsonObject)
-            {
-                throw Wrong($"{path}[{i}]", "a mapping");
-            }
-        }
-        return list;
+        var text = value.GetRawText();
+        return ", not " + (text.Length > 40 ? text[..40] + "…" : text);
     }
-
-    private static void StringMap(JsonObject parent, string field, string path)
-    {
-        if (Optional<JsonObject>(parent, field, path) is not { } map)
-        {
-            return;
-        }
-        foreach (var (key, value) in map)
-        {
-            if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
-            {
-                throw Wrong($"{path}[\"{key}\"]", "a string");
-            }
-        }
-    }
-
-    /// <summary>The field when present and of type <typeparamref name="T"/>; null when absent or null.</summary>
-    private static T? Optional<T>(JsonObject parent, string field, string path, JsonValueKind kind = JsonValueKind.Undefined)
-        where T : JsonNode
-    {
-        var node = parent[field];
-        if (node is null)
-        {
-            return null;
-        }
-        if (node is T typed && (kind == JsonValueKind.Undefined || node.GetValueKind() == kind))
-        {
-            return typed;
-        }
-        throw Wrong(path, typeof(T) == typeof(JsonObject) ? "a mapping"
-            : typeof(T) == typeof(JsonArray) ? "a list"
-            : kind == JsonValueKind.String ? "a string" : "a value");
-    }
-
-    private static InjectionException Wrong(string path, string expected) => new($"pod field {path} must be {expected}");
 }

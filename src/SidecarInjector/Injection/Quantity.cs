@@ -72,6 +72,19 @@ internal static class Quantity
         return digits;
     }
 
+    /// <summary>Whether resource.Quantity would read the text.</summary>
+    public static bool IsValid(string text)
+    {
+        try
+        {
+            return TryParse(text.Trim(), out _, out _);
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+
     private static bool TryParse(string text, out decimal value, out Format format)
     {
         value = 0;

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
 using SidecarInjector.Tests.Support;
@@ -144,5 +145,41 @@ public sealed class InjectCommandTests
         Assert.Equal(1, code);
         Assert.Contains("document 2 (Deployment web)", error);
         Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void A_yaml_error_names_the_files_line_and_column()
+    {
+        var broken = Manifests.Replace("labels: {app: web}\n    spec:", "labels: {app: web\n    spec:", StringComparison.Ordinal);
+        var documents = broken.Split("\n---\n");
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, broken);
+            var (code, _, error) = Run(["-f", file]);
+            var (_, _, alone) = Run(["-f", "-"], documents[1]);
+
+            Assert.Equal(1, code);
+            // Document 2 starts on the file's line 8: the line is counted from the top of the file.
+            var inFile = Regex.Match(error, $@"{Regex.Escape(file)}:(\d+):(\d+): document 2: ");
+            var inDocument = Regex.Match(alone, @"<stdin>:(\d+):(\d+): document 1: ");
+            Assert.True(inFile.Success, error);
+            Assert.True(inDocument.Success, alone);
+            Assert.Equal(int.Parse(inDocument.Groups[1].Value) + documents[0].Split('\n').Length + 1, int.Parse(inFile.Groups[1].Value));
+            Assert.Equal(inDocument.Groups[2].Value, inFile.Groups[2].Value);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_directory_given_as_input_is_named_as_one()
+    {
+        var (code, _, error) = Run(["-f", Path.GetTempPath()]);
+        Assert.Equal(2, code);
+        Assert.Contains("is a directory", error);
+        Assert.DoesNotContain("denied", error);
     }
 }
