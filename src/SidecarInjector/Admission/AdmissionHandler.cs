@@ -15,15 +15,21 @@ namespace SidecarInjector.Admission;
 internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision)
 {
     private static readonly JsonDocumentOptions PodParseOptions = new() { MaxDepth = 64 };
-    private static readonly CachedAnswer Unchanged = new(InjectionOutcome.Skipped, null, null, null);
+    private const string NotPodCreate = "not a pod CREATE";
 
     [ThreadStatic]
     private static JsonPatchWriter? t_patchWriter;
 
     private readonly InjectionMemo _memo = new();
 
-    /// <summary>How the review ended, and for a denial, why.</summary>
-    public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message);
+    /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
+    public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
+        AdmissionRequest Request)
+    {
+        /// <summary>The request's uid as text (built only for a log line).</summary>
+        public string Uid(ReadOnlySpan<byte> body) =>
+            Request.EscapedUid ?? System.Text.Encoding.UTF8.GetString(body.Slice(Request.UidStart, Request.UidLength));
+    }
 
     /// <summary>
     /// Handles one review body. Throws <see cref="AdmissionDecodeException"/> when the body is not an
@@ -35,7 +41,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         if (!request.IsPodCreate || request.ObjectLength == 0)
         {
             AdmissionResponseWriter.WriteAllowed(output, request, body, null);
-            return new(InjectionOutcome.Skipped, null, null);
+            return new(InjectionOutcome.Skipped, null, null, NotPodCreate, "", request);
         }
 
         var snapshot = config() ?? throw new NotReadyException();
@@ -48,31 +54,36 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
-        return new(answer.Outcome, answer.FailureReason, answer.Message);
+        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request);
     }
 
     private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
     {
+        PodFacts? facts = null;
+        string rule = "pod fields";
         try
         {
-            var facts = PodFactsReader.Read(pod, request.Namespace);
-            if (!InjectionDecision.IsRequired(snapshot.Policy, snapshot.NeverInjectSelector, snapshot.AlwaysInjectSelector, facts))
+            facts = PodFactsReader.Read(pod, request.Namespace);
+            var verdict = InjectionDecision.Decide(snapshot.Policy, snapshot.NeverInjectSelector, snapshot.AlwaysInjectSelector, facts);
+            rule = verdict.Describe();
+            if (!verdict.Inject)
             {
-                return Unchanged;
+                return new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule, facts.Name);
             }
             using var patch = new PooledBufferWriter(16 * 1024);
             int operations = WritePatch(snapshot, pod, request.Namespace, path, patch);
             return operations == 0
-                ? Unchanged
-                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan));
+                ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name)
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan), rule, facts.Name);
         }
         catch (InjectionException e)
         {
-            return new CachedAnswer(InjectionOutcome.Denied, "injection_error", "sidecar injection failed: " + e.Message, null);
+            return new CachedAnswer(InjectionOutcome.Denied, "injection_error", "sidecar injection failed: " + e.Message, null, rule, facts?.Name ?? "");
         }
         catch (JsonException e)
         {
-            return new CachedAnswer(InjectionOutcome.Denied, "pod_decode_error", "sidecar injection failed: the pod is not valid JSON: " + e.Message, null);
+            return new CachedAnswer(InjectionOutcome.Denied, "pod_decode_error", "sidecar injection failed: the pod is not valid JSON: " + e.Message, null,
+                rule, facts?.Name ?? "");
         }
     }
 

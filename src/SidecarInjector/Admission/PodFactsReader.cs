@@ -62,6 +62,14 @@ internal static class PodFactsReader
             {
                 facts.Annotations = ReadStringMap(ref reader, "metadata.annotations");
             }
+            else if (reader.ValueTextEquals("name"u8) || (reader.ValueTextEquals("generateName"u8) && facts.Name.Length == 0))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    facts.Name = reader.GetString()!;
+                }
+            }
             else if (reader.ValueTextEquals("namespace"u8))
             {
                 reader.Read();

@@ -37,7 +37,8 @@ internal static class CommandLineParser
         ("--poll-interval", "SECONDS", "fallback re-read of config and certificate files (default 30)"),
         ("--shutdown-delay", "SECONDS", "after SIGTERM, keep serving but report not ready, so the Service stops sending first (default 5)"),
         ("--shutdown-timeout", "SECONDS", "then time to finish in-flight reviews (default 25)"),
-        ("--log-level", "LEVEL", "Trace, Debug, Information, Warning, Error (default Information)"),
+        ("--log-level", "LEVEL", "Trace, Debug, Information, Warning, Error (default Information; Debug logs every pod decision)"),
+        ("--log-format", "FORMAT", "text (one line per entry, the default) or json (one JSON object per line, fields structured)"),
         ("--enable-noop-endpoint", null, "also serve POST /noop (reads the review, answers a constant): the baseline for load tests"),
     ];
 
@@ -148,7 +149,13 @@ internal static class CommandLineParser
             PollInterval = TimeSpan.FromSeconds(Number(v, "--poll-interval", 30, min: 1)),
             ShutdownTimeout = TimeSpan.FromSeconds(Number(v, "--shutdown-timeout", 25, min: 0)),
             ShutdownDelay = TimeSpan.FromSeconds(Number(v, "--shutdown-delay", dev ? 0 : 5, min: 0)),
-            LogLevel = v.GetValueOrDefault("--log-level", "Information"),
+            LogLevel = LogLevelName(v.GetValueOrDefault("--log-level", "Information")),
+            JsonLogs = v.GetValueOrDefault("--log-format", "text") switch
+            {
+                "text" => false,
+                "json" => true,
+                var other => throw new FormatException($"--log-format must be text or json, not '{other}'"),
+            },
             NoopEndpoint = Switch(v, "--enable-noop-endpoint"),
         };
         if (options.Port == options.AdminPort && options.Port != 0)
@@ -157,6 +164,11 @@ internal static class CommandLineParser
         }
         return options;
     }
+
+    private static string LogLevelName(string text) =>
+        text.ToLowerInvariant() is "trace" or "debug" or "information" or "warning" or "error" or "critical" or "none"
+            ? text
+            : throw new FormatException($"--log-level must be Trace, Debug, Information, Warning, Error, Critical or None, not '{text}'");
 
     private static bool Switch(Dictionary<string, string> v, string flag) =>
         v.TryGetValue(flag, out var s) && (s.Length == 0 || bool.TryParse(s, out var b) && b || s == "1");

@@ -23,6 +23,8 @@ internal sealed record ServeOptions
     /// <summary>After SIGTERM, keep serving (not ready) this long so endpoints drop the pod first.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
     public string LogLevel { get; init; } = "Information";
+    /// <summary>--log-format json: one JSON object per line, for Loki, Elasticsearch and the like.</summary>
+    public bool JsonLogs { get; init; }
     /// <summary>Also serve POST /noop on the webhook port: same TLS, same body read, a constant answer. For benchmarks.</summary>
     public bool NoopEndpoint { get; init; }
 }

@@ -15,22 +15,35 @@ internal static class InjectionDecision
         InjectionPolicy policy,
         IReadOnlyList<LabelSelector> neverInjectSelector,
         IReadOnlyList<LabelSelector> alwaysInjectSelector,
+        PodFacts pod) => Decide(policy, neverInjectSelector, alwaysInjectSelector, pod).Inject;
+
+    public static InjectionVerdict Decide(
+        InjectionPolicy policy,
+        IReadOnlyList<LabelSelector> neverInjectSelector,
+        IReadOnlyList<LabelSelector> alwaysInjectSelector,
         PodFacts pod)
     {
-        if (pod.HostNetwork || IgnoredNamespaces.Contains(pod.Namespace))
+        if (pod.HostNetwork)
         {
-            return false;
+            return new(false, DecisionRule.HostNetwork, policy);
+        }
+        if (IgnoredNamespaces.Contains(pod.Namespace))
+        {
+            return new(false, DecisionRule.IgnoredNamespace, policy);
         }
 
         // The label wins over the annotation; only "true" and "false" are explicit answers.
+        var rule = DecisionRule.Annotation;
         pod.Annotations.TryGetValue(InjectKey, out var requested);
         if (pod.Labels.TryGetValue(InjectKey, out var labelValue))
         {
             requested = labelValue;
+            rule = DecisionRule.Label;
         }
 
         bool inject = false;
         bool useDefault = false;
+        int selectorIndex = -1;
         switch (requested)
         {
             case "true":
@@ -41,39 +54,45 @@ internal static class InjectionDecision
                 break;
             default:
                 useDefault = true;
+                rule = DecisionRule.Policy;
                 break;
         }
 
         if (useDefault)
         {
-            foreach (var selector in neverInjectSelector)
+            for (int i = 0; i < neverInjectSelector.Count; i++)
             {
+                var selector = neverInjectSelector[i];
                 if (!selector.IsEmpty && selector.Matches(pod.Labels))
                 {
                     inject = false;
                     useDefault = false;
+                    (rule, selectorIndex) = (DecisionRule.NeverInjectSelector, i);
                     break;
                 }
             }
         }
         if (useDefault)
         {
-            foreach (var selector in alwaysInjectSelector)
+            for (int i = 0; i < alwaysInjectSelector.Count; i++)
             {
+                var selector = alwaysInjectSelector[i];
                 if (!selector.IsEmpty && selector.Matches(pod.Labels))
                 {
                     inject = true;
                     useDefault = false;
+                    (rule, selectorIndex) = (DecisionRule.AlwaysInjectSelector, i);
                     break;
                 }
             }
         }
 
-        return policy switch
+        bool required = policy switch
         {
             InjectionPolicy.Enabled => useDefault || inject,
             InjectionPolicy.Disabled => !useDefault && inject,
             _ => false,
         };
+        return new(required, rule, policy, selectorIndex);
     }
 }

@@ -151,7 +151,15 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
             InjectorMetrics.Outcome(result.Outcome, result.FailureReason, Stopwatch.GetElapsedTime(started).TotalSeconds);
             if (result.Outcome == InjectionOutcome.Denied)
             {
-                LogDenied(logger, result.Message!);
+                var uid = result.Uid(body);
+                LogDenied(logger, result.Request.Namespace, result.Pod, uid, result.Message!, result.Rule);
+            }
+            else if (logger.IsEnabled(LogLevel.Debug))
+            {
+                // Every decision at Debug, so that "why was my pod not injected?" has an answer.
+                var outcome = result.Outcome == InjectionOutcome.Injected ? "injected" : "skipped";
+                var uid = result.Uid(body);
+                LogDecision(logger, result.Request.Namespace, result.Pod, uid, outcome, result.Rule);
             }
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
@@ -224,6 +232,9 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
     [LoggerMessage(Level = LogLevel.Warning, Message = "review rejected with HTTP {Status}: {Message}")]
     private static partial void LogRejected(ILogger logger, int status, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "pod denied: {Message}")]
-    private static partial void LogDenied(ILogger logger, string message);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Namespace}/{Pod} (uid {Uid}) denied: {Message} (injection wanted: {Rule})")]
+    private static partial void LogDenied(ILogger logger, string @namespace, string pod, string uid, string message, string rule);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "pod {Namespace}/{Pod} (uid {Uid}) {Outcome}: {Rule}")]
+    private static partial void LogDecision(ILogger logger, string @namespace, string pod, string uid, string outcome, string rule);
 }

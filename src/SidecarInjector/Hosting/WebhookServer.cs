@@ -27,7 +27,7 @@ internal static partial class WebhookServer
 {
     private static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp)
+    public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp, TextWriter? logOutput = null)
     {
         // We own the signals (not the host's console lifetime), so that SIGTERM first drains.
         var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +43,7 @@ internal static partial class WebhookServer
         RunningServer started;
         try
         {
-            started = await StartAsync(options, startedTimestamp);
+            started = await StartAsync(options, startedTimestamp, logOutput);
         }
         catch (IOException e)
         {
@@ -61,13 +61,16 @@ internal static partial class WebhookServer
         return 0;
     }
 
-    /// <summary>Loads config and certificate, binds both ports and returns once listening and loaded.</summary>
-    public static async Task<RunningServer> StartAsync(ServeOptions options, long startedTimestamp)
+    /// <summary>
+    /// Loads config and certificate, binds both ports and returns once listening and loaded. Logs go
+    /// to standard output, or to <paramref name="logOutput"/> (tests read what an operator would see).
+    /// </summary>
+    public static async Task<RunningServer> StartAsync(ServeOptions options, long startedTimestamp, TextWriter? logOutput = null)
     {
         var level = Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
         // One logger factory for our components (they log before the host exists: config and
         // certificate load first) and for the host, which is handed this one instead of its own.
-        var loggerFactory = ConsoleLog.CreateFactory(level, Console.Out);
+        var loggerFactory = ConsoleLog.CreateFactory(level, logOutput ?? Console.Out, options.JsonLogs);
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
         // The empty builder: everything comes from the command line, so none of the slim builder's

@@ -42,4 +42,32 @@ public sealed class ConsoleLogTests
 
     private static void Say(ILogger logger, LogLevel level, string message) =>
         logger.Log(level, default, message, null, (text, _) => text);
+
+    [Fact]
+    public void A_json_line_carries_the_messages_fields_as_fields()
+    {
+        KeyValuePair<string, object?>[] fields =
+        [
+            new("Namespace", "shop"), new("Port", 9443), new("Ready", true), new("Milliseconds", 1.5),
+            new("Msg", "clashes"), new("{OriginalFormat}", "pod {Namespace} …"),
+        ];
+        var line = ConsoleLog.FormatJson(new DateTime(2026, 11, 24, 21, 36, 1, 230, DateTimeKind.Utc), LogLevel.Warning,
+            "SidecarInjector.Webhook", new EventId(7), "pod \"shop\"\nsecond line", fields, new InvalidOperationException("boom"));
+
+        Assert.EndsWith("}\n", line, StringComparison.Ordinal);
+        Assert.Single(line.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var entry = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+        Assert.Equal("2026-11-24T21:36:01.230Z", (string?)entry["time"]);
+        Assert.Equal("warn", (string?)entry["level"]);
+        Assert.Equal("SidecarInjector.Webhook", (string?)entry["logger"]);
+        Assert.Equal(7, (int)entry["eventId"]!);
+        Assert.Equal("pod \"shop\"\nsecond line", (string?)entry["msg"]);
+        Assert.Equal("shop", (string?)entry["namespace"]);
+        Assert.Equal(9443, (int)entry["port"]!);
+        Assert.True((bool)entry["ready"]!);
+        Assert.Equal(1.5, (double)entry["milliseconds"]!);
+        Assert.Equal("clashes", (string?)entry["msg_"]);
+        Assert.False(entry.ContainsKey("{OriginalFormat}"));
+        Assert.StartsWith("System.InvalidOperationException: boom", (string?)entry["exception"], StringComparison.Ordinal);
+    }
 }

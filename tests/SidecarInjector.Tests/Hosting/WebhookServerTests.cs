@@ -187,14 +187,15 @@ public sealed class StartFailureTests
             Port = port,
             AdminPort = 0,
             ListenAddress = "127.0.0.1",
-            LogLevel = "Critical",
+            LogLevel = "Information",
         };
+        var log = new StringWriter();
         var error = new StringWriter();
         var previous = Console.Error;
         Console.SetError(error);
         try
         {
-            Assert.Equal(1, await SidecarInjector.Hosting.WebhookServer.RunAsync(options, System.Diagnostics.Stopwatch.GetTimestamp()));
+            Assert.Equal(1, await SidecarInjector.Hosting.WebhookServer.RunAsync(options, System.Diagnostics.Stopwatch.GetTimestamp(), TextWriter.Synchronized(log)));
         }
         finally
         {
@@ -202,6 +203,9 @@ public sealed class StartFailureTests
         }
         Assert.Contains("sidecar-injector: cannot listen:", error.ToString());
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error.ToString());
+        // One line says it all: no stack trace in the log or on stderr.
+        Assert.DoesNotContain("   at ", log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
     }
 }
 

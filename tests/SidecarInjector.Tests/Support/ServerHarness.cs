@@ -50,7 +50,8 @@ internal sealed class ServerHarness : IAsyncDisposable
     public static async Task<ServerHarness> StartAsync(
         Func<ServeOptions, ServeOptions>? customize = null,
         Dictionary<string, string>? configFiles = null,
-        bool createConfig = true)
+        bool createConfig = true,
+        TextWriter? log = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "sidecar-injector-tests", Guid.NewGuid().ToString("N"));
         var certificates = new TestCertificates();
@@ -70,7 +71,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             ShutdownDelay = TimeSpan.Zero,
         };
         options = customize?.Invoke(options) ?? options;
-        var server = await WebhookServer.StartAsync(options, Stopwatch.GetTimestamp());
+        var server = await WebhookServer.StartAsync(options, Stopwatch.GetTimestamp(), log);
         return new ServerHarness(root, certificates, secret, config, server, thumbprint);
     }
 

@@ -1,0 +1,58 @@
+using SidecarInjector.CommandLine;
+
+namespace SidecarInjector.Tests.CommandLine;
+
+/// <summary>Flags, their environment variables, and refusals that say what is wrong.</summary>
+public sealed class CommandLineParserTests
+{
+    private static Command Parse(string[] args, Dictionary<string, string>? environment = null) =>
+        CommandLineParser.Parse(args, name => environment?.GetValueOrDefault(name));
+
+    [Fact]
+    public void Log_format_json_is_read_from_the_flag_or_the_environment()
+    {
+        Assert.True(Assert.IsType<Command.Serve>(Parse(["--log-format", "json"])).Options.JsonLogs);
+        Assert.True(Assert.IsType<Command.Serve>(Parse([], new() { ["SIDECAR_INJECTOR_LOG_FORMAT"] = "json" })).Options.JsonLogs);
+        Assert.False(Assert.IsType<Command.Serve>(Parse([])).Options.JsonLogs);
+    }
+
+    [Fact]
+    public void A_flag_wins_over_its_environment_variable()
+    {
+        var serve = Assert.IsType<Command.Serve>(Parse(["--log-format=text", "--port", "7443"],
+            new() { ["SIDECAR_INJECTOR_LOG_FORMAT"] = "json", ["SIDECAR_INJECTOR_PORT"] = "6443" }));
+        Assert.False(serve.Options.JsonLogs);
+        Assert.Equal(7443, serve.Options.Port);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--log-format", "yaml" }, "--log-format must be text or json, not 'yaml'")]
+    [InlineData(new[] { "--log-level", "verbose" }, "--log-level must be Trace, Debug, Information, Warning, Error, Critical or None, not 'verbose'")]
+    [InlineData(new[] { "--port", "70000" }, "--port must be a port number")]
+    [InlineData(new[] { "--nope" }, "unknown flag '--nope'")]
+    [InlineData(new[] { "--port" }, "flag --port needs a value")]
+    public void A_bad_value_is_refused_not_replaced_by_a_default(string[] args, string expected)
+    {
+        var invalid = Assert.IsType<Command.Invalid>(Parse(args));
+        Assert.Contains(expected, invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Version_names_the_release_and_the_commit()
+    {
+        Assert.IsType<Command.Version>(Parse(["--version"]));
+        var text = VersionText.Build();
+        Assert.Matches(@"^sidecar-injector \d+\.\d+\.\d+ \(commit ([0-9a-f]{7,40}|unknown), \.NET \d+", text);
+    }
+
+    [Fact]
+    public void Every_serve_flag_is_in_the_readme()
+    {
+        var readme = File.ReadAllText(Path.Combine(Support.Paths.RepositoryRoot, "README.md"));
+        foreach (var (flag, _, _) in CommandLineParser.ServeFlags)
+        {
+            Assert.Contains($"`{flag}", readme, StringComparison.Ordinal);
+            Assert.Contains(CommandLineParser.EnvName(flag), readme, StringComparison.Ordinal);
+        }
+    }
+}
