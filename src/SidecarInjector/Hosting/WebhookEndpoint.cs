@@ -16,6 +16,9 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
     private static readonly byte[] NoopAnswer =
         "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"\",\"allowed\":true}}"u8.ToArray();
 
+    /// <summary>The level is fixed at start, so the per-review question is asked once, not per review.</summary>
+    private readonly bool _logDecisions = logger.IsEnabled(LogLevel.Debug);
+
     public async Task HandleAsync(HttpContext context)
     {
         if (drain.Draining)
@@ -154,7 +157,7 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
                 var uid = result.Uid(body);
                 LogDenied(logger, result.Request.Namespace, result.Pod, uid, result.Message!, result.Rule);
             }
-            else if (logger.IsEnabled(LogLevel.Debug))
+            else if (_logDecisions)
             {
                 // Every decision at Debug, so that "why was my pod not injected?" has an answer.
                 var outcome = result.Outcome == InjectionOutcome.Injected ? "injected" : "skipped";
