@@ -70,40 +70,19 @@ internal static class PodFieldTypes
         }
     }
 
-    private sealed class Mapping(params (string Field, Shape Shape)[] fields) : Shape
+    /// <summary>
+    /// A mapping whose named fields have their own shapes, and whose other fields have
+    /// <paramref name="others"/>' shape when given (labels, resource requests) or are not checked.
+    /// </summary>
+    private sealed class Mapping((string Field, Shape Shape)[] fields, Shape? others = null, bool quoteKeys = false) : Shape
     {
         private readonly Dictionary<string, Shape> _fields = fields.ToDictionary(f => f.Field, f => f.Shape, StringComparer.Ordinal);
 
-        public override void Check(JsonElement value)
+        public Mapping(params (string Field, Shape Shape)[] fields)
+            : this(fields, null)
         {
-            if (value.ValueKind == JsonValueKind.Null)
-            {
-                return;
-            }
-            if (value.ValueKind != JsonValueKind.Object)
-            {
-                throw new Violation("a mapping", value);
-            }
-            foreach (var property in value.EnumerateObject())
-            {
-                if (_fields.TryGetValue(property.Name, out var shape))
-                {
-                    try
-                    {
-                        shape.Check(property.Value);
-                    }
-                    catch (Violation violation)
-                    {
-                        throw violation.Under(property.Name);
-                    }
-                }
-            }
         }
-    }
 
-    /// <summary>A map whose every value has one shape (labels, resource requests).</summary>
-    private sealed class MapOf(Shape values, bool quoteKeys) : Shape
-    {
         public override void Check(JsonElement value)
         {
             if (value.ValueKind == JsonValueKind.Null)
@@ -116,9 +95,13 @@ internal static class PodFieldTypes
             }
             foreach (var property in value.EnumerateObject())
             {
+                if ((_fields.TryGetValue(property.Name, out var shape) ? shape : others) is not { } fieldShape)
+                {
+                    continue;
+                }
                 try
                 {
-                    values.Check(property.Value);
+                    fieldShape.Check(property.Value);
                 }
                 catch (Violation violation)
                 {
@@ -127,6 +110,9 @@ internal static class PodFieldTypes
             }
         }
     }
+
+    /// <summary>A map whose every value has one shape.</summary>
+    private static Mapping MapOf(Shape values, bool quoteKeys = false) => new([], values, quoteKeys);
 
     private sealed class ListOf(Shape items) : Shape
     {
@@ -199,7 +185,7 @@ internal static class PodFieldTypes
         ("volumeDevices", Mappings),
         ("resizePolicy", Mappings),
         ("resources", new Mapping(
-            ("requests", new MapOf(QuantityValue, quoteKeys: false)), ("limits", new MapOf(QuantityValue, quoteKeys: false)), ("claims", Mappings))),
+            ("requests", MapOf(QuantityValue)), ("limits", MapOf(QuantityValue)), ("claims", Mappings))),
         ("readinessProbe", Probe), ("livenessProbe", Probe), ("startupProbe", Probe),
         ("lifecycle", new Mapping(("postStart", LifecycleHandler), ("preStop", LifecycleHandler))),
         ("securityContext", new Mapping(
@@ -209,7 +195,7 @@ internal static class PodFieldTypes
 
     private static readonly Shape Containers = new ListOf(Container);
 
-    private static readonly Shape StringMap = new MapOf(new Scalar(JsonValueKind.String, "a string"), quoteKeys: true);
+    private static readonly Shape StringMap = MapOf(String, quoteKeys: true);
 
     /// <summary>The whole rule set, from the pod down.</summary>
     public static readonly Shape Pod = new Mapping(

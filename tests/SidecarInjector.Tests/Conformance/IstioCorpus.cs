@@ -6,7 +6,7 @@ using SidecarInjector.Tests.Support;
 namespace SidecarInjector.Tests.Conformance;
 
 /// <summary>
-/// Istio's injection corpus (../shared/testdata/istio-inject): its cases, their settings (config,
+/// Istio's injection corpus (tests/testdata/istio-inject): its cases, their settings (config,
 /// values, mesh over Istio's defaults, mesh tweaks, environment), and its documents as pods.
 /// </summary>
 internal static class IstioCorpus
