@@ -86,6 +86,42 @@ public sealed class InjectionDecisionTests
         Assert.False(InjectionDecision.IsRequired(InjectionPolicy.Enabled, [], [], facts));
     }
 
+    [Theory]
+    [InlineData("enabled", "", "", false, false, "policy enabled")]
+    [InlineData("disabled", "", "", false, false, "policy disabled")]
+    [InlineData("disabled", "true", "", false, false, "label sidecar.istio.io/inject=\"true\"")]
+    [InlineData("enabled", "", "false", false, false, "annotation sidecar.istio.io/inject=\"false\"")]
+    [InlineData("enabled", "maybe", "", true, false, "neverInjectSelector[1] matches")]
+    [InlineData("disabled", "", "", false, true, "alwaysInjectSelector[0] matches")]
+    [InlineData("enabled", "true", "", false, false, "label sidecar.istio.io/inject=\"true\"")]
+    public void The_verdict_names_the_rule_that_decided(string policyName, string label, string annotation, bool never, bool always, string rule)
+    {
+        var policy = policyName == "enabled" ? InjectionPolicy.Enabled : InjectionPolicy.Disabled;
+        var labels = new Dictionary<string, string> { ["tier"] = "web" };
+        if (label.Length > 0)
+        {
+            labels["sidecar.istio.io/inject"] = label;
+        }
+        var annotations = annotation.Length > 0 ? new Dictionary<string, string> { ["sidecar.istio.io/inject"] = annotation } : [];
+        var facts = new PodFacts { Namespace = "shop", Labels = labels, Annotations = annotations };
+        var tierIsWeb = new LabelSelector([new("tier", "web")], []);
+        var noMatch = new LabelSelector([new("tier", "db")], []);
+        List<LabelSelector> neverSelectors = never ? [noMatch, tierIsWeb] : [noMatch];
+        List<LabelSelector> alwaysSelectors = always ? [tierIsWeb] : [];
+
+        var verdict = InjectionDecision.Decide(policy, neverSelectors, alwaysSelectors, facts);
+
+        Assert.Equal(rule, verdict.Describe());
+        Assert.Equal(InjectionDecision.IsRequired(policy, neverSelectors, alwaysSelectors, facts), verdict.Inject);
+    }
+
+    [Fact]
+    public void Host_network_is_named_as_the_reason()
+    {
+        var facts = new PodFacts { Namespace = "shop", HostNetwork = true };
+        Assert.Equal("spec.hostNetwork is true", InjectionDecision.Decide(InjectionPolicy.Enabled, [], [], facts).Describe());
+    }
+
     [Fact]
     public void NotIn_matches_a_pod_without_the_key()
     {
