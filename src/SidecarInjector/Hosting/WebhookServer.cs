@@ -1,6 +1,6 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Net.Security;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -56,7 +56,10 @@ internal static class GoObjects
                 if (spec is not null) spec["updateStrategy"] ??= new JsonObject();
                 document["status"] ??= new JsonObject
                 {
-                    ["currentNumberScheduled"] = 0, ["desiredNumberScheduled"] = 0, ["numberMisscheduled"] = 0, ["numberReady"] = 0,
+                    ["currentNumberScheduled"] = 0,
+                    ["desiredNumberScheduled"] = 0,
+                    ["numberMisscheduled"] = 0,
+                    ["numberReady"] = 0,
                 };
                 break;
             case "StatefulSet":
@@ -93,8 +96,12 @@ internal static class GoObjects
                 }
                 document["status"] ??= new JsonObject
                 {
-                    ["availableReplicas"] = 0, ["latestVersion"] = 0, ["observedGeneration"] = 0, ["replicas"] = 0,
-                    ["unavailableReplicas"] = 0, ["updatedReplicas"] = 0,
+                    ["availableReplicas"] = 0,
+                    ["latestVersion"] = 0,
+                    ["observedGeneration"] = 0,
+                    ["replicas"] = 0,
+                    ["unavailableReplicas"] = 0,
+                    ["updatedReplicas"] = 0,
                 };
                 break;
         }

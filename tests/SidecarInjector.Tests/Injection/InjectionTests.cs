@@ -1,5 +1,5 @@
-using SidecarInjector.Configuration;
 using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Injection;
