@@ -82,5 +82,11 @@ internal static class InjectCommand
             stderr.WriteLine("sidecar-injector inject: " + e.Message);
             return 1;
         }
+        catch (Exception e)
+        {
+            // A bug of ours, not of the manifest: say so, with what a bug report needs.
+            stderr.WriteLine("sidecar-injector inject: internal error (a bug in sidecar-injector, not in your manifest): " + e);
+            return 3;
+        }
     }
 }

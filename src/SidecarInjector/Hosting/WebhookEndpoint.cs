@@ -151,6 +151,15 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
             {
                 return Reject(context, StatusCodes.Status503ServiceUnavailable, "not_ready", e.Message);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug of ours, not a bad pod: HTTP 500, so the webhook's failurePolicy decides, counted
+                // and logged with its stack instead of a denial that would blame the pod.
+                InjectorMetrics.Failure("internal_error");
+                LogInternalError(logger, e);
+                return WriteText(context, StatusCodes.Status500InternalServerError,
+                    "internal error in sidecar-injector (a bug, not a problem with the pod): " + e.GetType().Name);
+            }
             InjectorMetrics.Outcome(result.Outcome, result.FailureReason, Stopwatch.GetElapsedTime(started).TotalSeconds);
             if (result.Outcome == InjectionOutcome.Denied)
             {
@@ -231,6 +240,9 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
         }
         return media.Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "internal error answering a review (HTTP 500; failurePolicy decides)")]
+    private static partial void LogInternalError(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "review rejected with HTTP {Status}: {Message}")]
     private static partial void LogRejected(ILogger logger, int status, string message);

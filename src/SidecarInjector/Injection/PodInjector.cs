@@ -6,14 +6,15 @@ namespace SidecarInjector.Injection;
 
 /// <summary>
 /// Step 3 and the merge half of step 4: render the selected templates and merge them into a copy
-/// of the pod, the way Istio's injectPod does (without its Istio-specific post-processing yet).
+/// of the pod, then Istio's post-processing, the way Istio's injectPod does.
 /// </summary>
 internal static class PodInjector
 {
     /// <summary>
     /// Returns the injected pod; <paramref name="original"/> is left as it was. The caller has checked
     /// the pod's shape at its input (<see cref="PodShape.Check"/>: the webhook after parsing, kube-inject
-    /// per document); a pod that still cannot be injected gets an <see cref="InjectionException"/>.
+    /// per document). A pod that cannot be injected gets an <see cref="InjectionException"/>; any other
+    /// exception is a bug of ours and is reported as one (HTTP 500, internal_error), never as a bad pod.
     /// </summary>
     public static JsonObject Inject(
         ConfigSnapshot config,
@@ -22,18 +23,8 @@ internal static class PodInjector
         string revision,
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload = null,
-        IReadOnlyList<SidecarTemplate>? defaultTemplates = null)
-    {
-        try
-        {
-            return InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            // A JSON node of a type PodShape does not check (System.Text.Json says which type it wanted).
-            throw new InjectionException("the pod could not be injected: " + e.Message);
-        }
-    }
+        IReadOnlyList<SidecarTemplate>? defaultTemplates = null) =>
+        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates);
 
     private static JsonObject InjectShaped(
         ConfigSnapshot config,
