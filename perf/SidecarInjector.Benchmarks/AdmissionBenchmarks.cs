@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using SidecarInjector.Admission;
 using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Benchmarks;
 

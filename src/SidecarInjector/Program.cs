@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SidecarInjector.CommandLine;
+using SidecarInjector.Configuration;
 using SidecarInjector.Hosting;
 
 namespace SidecarInjector;

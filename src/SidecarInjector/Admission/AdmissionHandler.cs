@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
+using SidecarInjector.Json;
 using SidecarInjector.Patch;
 
 namespace SidecarInjector.Admission;
@@ -104,6 +106,3 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         return patchWriter.OperationCount;
     }
 }
-
-/// <summary>No valid config has loaded yet: the webhook answers 503 so failurePolicy decides.</summary>
-internal sealed class NotReadyException() : Exception("the injector has no valid config loaded yet");

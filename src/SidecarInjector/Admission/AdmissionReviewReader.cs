@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SidecarInjector.Errors;
 
 namespace SidecarInjector.Admission;
 

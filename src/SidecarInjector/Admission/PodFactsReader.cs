@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
 
 namespace SidecarInjector.Admission;

@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using SidecarInjector.Metrics;
 
 namespace SidecarInjector.Certificates;
 

@@ -1,4 +1,5 @@
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
 
 namespace SidecarInjector.CommandLine;

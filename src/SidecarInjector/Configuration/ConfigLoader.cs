@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Templates;
 
 namespace SidecarInjector.Configuration;
@@ -118,7 +121,7 @@ internal static class ConfigLoader
         var mesh = Mesh.MeshConfig.Apply(meshDefaults, meshOverlay);
 
         var policy = ReadPolicy(config["policy"], configName);
-        var functions = Templates.Go.IstioFunctions.InjectionFunctions(environment);
+        var functions = IstioFunctions.InjectionFunctions(environment);
         var templates = ReadTemplates(config["templates"], configName, functions);
         if (templates.Count == 0)
         {
@@ -145,9 +148,7 @@ internal static class ConfigLoader
             DefaultTemplates = defaultTemplates,
             Templates = templates,
             Aliases = aliases,
-            Values = values,
-            Mesh = mesh,
-            Environment = environment,
+            Settings = new TemplateSettings(values, mesh, environment),
             Warnings = warnings,
             DefaultTemplateSet = defaultSet,
         };
@@ -171,12 +172,12 @@ internal static class ConfigLoader
             {
                 continue;
             }
-            pod ??= JsonNode.Parse(CommandLine.SampleReview.Build(v1beta1: false))!["request"]!["object"]!.AsObject();
+            pod ??= JsonNode.Parse(SampleReview.Build(v1beta1: false))!["request"]!["object"]!.AsObject();
             try
             {
-                template.Render(() => InjectionData.Build(pod, "default", snapshot, "default"));
+                template.Render(() => InjectionData.Build(pod, "default", snapshot.Settings, "default"));
             }
-            catch (Injection.InjectionException e)
+            catch (InjectionException e)
             {
                 throw new ConfigException(source, 0, 0, $"template {name} fails on a sample pod: {e.Message}");
             }
@@ -208,7 +209,7 @@ internal static class ConfigLoader
         };
     }
 
-    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, string source, Templates.Go.FunctionTable functions)
+    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, string source, FunctionTable functions)
     {
         var templates = new Dictionary<string, SidecarTemplate>(StringComparer.Ordinal);
         if (node is null)

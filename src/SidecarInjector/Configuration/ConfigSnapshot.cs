@@ -20,27 +20,19 @@ internal sealed class ConfigSnapshot
     public required IReadOnlyList<string> DefaultTemplates { get; init; }
     public required IReadOnlyDictionary<string, SidecarTemplate> Templates { get; init; }
     public required IReadOnlyDictionary<string, IReadOnlyList<string>> Aliases { get; init; }
-    public required JsonObject Values { get; init; }
+    /// <summary>Values, mesh config and environment, as every render of this version sees them.</summary>
+    public required TemplateSettings Settings { get; init; }
+
+    public JsonObject Values => Settings.Values;
+
     /// <summary>MeshConfig (proto-JSON): built-in defaults with the optional mesh file over them.</summary>
-    public required JsonObject Mesh { get; init; }
+    public JsonObject Mesh => Settings.Mesh;
+
     /// <summary>What the templates' env function reads.</summary>
-    public required Func<string, string?> Environment { get; init; }
+    public Func<string, string?> Environment => Settings.Environment;
     /// <summary>Things the loader accepted but wants a human to see (unknown keys and the like).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
     /// <summary>The templates for <see cref="DefaultTemplates"/>, resolved once at load.</summary>
     public required IReadOnlyList<SidecarTemplate> DefaultTemplateSet { get; init; }
-
-    private object? _templateValues;
-    private object? _templateMesh;
-
-    /// <summary>
-    /// <see cref="Values"/> as template data (.Values), converted once per config version rather than
-    /// once per pod: template functions build new values and never change their arguments. (Two
-    /// threads may both convert on first use; either result is the same.)
-    /// </summary>
-    public object? TemplateValues => _templateValues ??= SidecarInjector.Templates.Go.Values.FromJson(Values);
-
-    /// <summary><see cref="Mesh"/> as template data (.MeshConfig), converted once per config version.</summary>
-    public object? TemplateMesh => _templateMesh ??= SidecarInjector.Templates.Go.Values.FromStructJson(Mesh);
 }

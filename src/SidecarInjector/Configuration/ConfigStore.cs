@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using SidecarInjector.Errors;
+using SidecarInjector.Metrics;
 
 namespace SidecarInjector.Configuration;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
 
 namespace SidecarInjector.Configuration;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using SidecarInjector.Certificates;
 using SidecarInjector.Configuration;
+using SidecarInjector.Json;
 using SidecarInjector.Metrics;
 
 namespace SidecarInjector.Hosting;

@@ -4,6 +4,9 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Admission;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
+using SidecarInjector.Metrics;
 
 namespace SidecarInjector.Hosting;
 
@@ -160,7 +163,19 @@ internal sealed partial class WebhookEndpoint(AdmissionHandler handler, long max
                 return WriteText(context, StatusCodes.Status500InternalServerError,
                     "internal error in sidecar-injector (a bug, not a problem with the pod): " + e.GetType().Name);
             }
-            InjectorMetrics.Outcome(result.Outcome, result.FailureReason, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            switch (result.Outcome)
+            {
+                case InjectionOutcome.Injected:
+                    InjectorMetrics.Injected(seconds);
+                    break;
+                case InjectionOutcome.Skipped:
+                    InjectorMetrics.Skipped(seconds);
+                    break;
+                default:
+                    InjectorMetrics.Denied(result.FailureReason ?? "injection_error", seconds);
+                    break;
+            }
             if (result.Outcome == InjectionOutcome.Denied)
             {
                 var uid = result.Uid(body);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
 
 namespace SidecarInjector.Injection;
 

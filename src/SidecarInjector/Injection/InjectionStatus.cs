@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SidecarInjector.Json;
 using SidecarInjector.Templates;
 
 namespace SidecarInjector.Injection;

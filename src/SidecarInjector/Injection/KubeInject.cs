@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Templates;
-using SidecarInjector.Templates.Go;
 
 namespace SidecarInjector.Injection;
 
@@ -59,7 +61,7 @@ internal static class KubeInject
                 var name = document["metadata"]?["name"]?.ToString() ?? "";
                 throw new InjectionException($"document {index} ({document["kind"]} {name}): {e.Message}");
             }
-            output.Append(GoYaml.Emit(GoObjects.Normalize(document))).Append("---\n");
+            output.Append(GoYaml.Emit(GoObjects.Normalize(document, IsKnownKind))).Append("---\n");
         }
         return output.ToString();
     }

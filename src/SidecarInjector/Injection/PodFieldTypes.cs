@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Injection;
 

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Templates;
 
 namespace SidecarInjector.Injection;
@@ -47,7 +50,7 @@ internal static class PodInjector
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(basePod, ns, config, revision, workload, proxyConfig);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
@@ -164,14 +167,14 @@ internal static class PodInjector
             record["initContainers"] = Ordered(overrides.InitContainers);
         }
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");
-        annotations[OverridesAnnotation] = Templates.Go.GoJson.Serialize(record);
+        annotations[OverridesAnnotation] = GoJson.Serialize(record);
 
         static JsonArray Ordered(List<JsonObject> containers)
         {
             var list = new JsonArray();
             foreach (var c in containers)
             {
-                list.Add(Templates.Go.GoTypes.Order(c, "Container"));
+                list.Add(GoTypes.Order(c, "Container"));
             }
             return list;
         }
@@ -252,7 +255,7 @@ internal static class PodInjector
                 parent[field] = created;
                 return created;
             default:
-                throw new InjectionException($"pod field {path} must be a mapping, not a {StrategicMerge.KindName(parent[field])}");
+                throw new InjectionException($"pod field {path} must be a mapping, not a {JsonKinds.Name(parent[field])}");
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Injection;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
 
 namespace SidecarInjector.Injection;
 

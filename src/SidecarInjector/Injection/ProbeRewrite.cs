@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using SidecarInjector.Templates.Go;
+using GoTemplates;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Templates;
 
 namespace SidecarInjector.Injection;
 

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Injection;
 
@@ -64,7 +67,7 @@ internal static class StrategicMerge
                 default:
                     if (existing is JsonObject or JsonArray)
                     {
-                        throw new InjectionException($"pod field {childPath} is a {KindName(existing)}, but the template sets a value");
+                        throw new InjectionException($"pod field {childPath} is a {JsonKinds.Name(existing)}, but the template sets a value");
                     }
                     target[key] = value.DeepClone();
                     break;
@@ -108,7 +111,7 @@ internal static class StrategicMerge
         {
             originalKeys.Add(target[i] is JsonObject o
                 ? o[mergeKey]
-                : throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {KindName(target[i])}"));
+                : throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {JsonKinds.Name(target[i])}"));
         }
         var patchItems = new List<JsonNode?>();
         var deleted = new List<JsonNode?>();
@@ -222,7 +225,7 @@ internal static class StrategicMerge
         {
             if (list[i] is not JsonObject item)
             {
-                throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {KindName(list[i])}");
+                throw new InjectionException($"pod field {path}[{i}] must be a mapping, not a {JsonKinds.Name(list[i])}");
             }
             if (JsonNode.DeepEquals(item[mergeKey], keyValue))
             {
@@ -253,7 +256,7 @@ internal static class StrategicMerge
         var actual = existing.GetValueKind();
         if (actual != kind && actual != JsonValueKind.Null)
         {
-            throw new InjectionException($"pod field {path} is a {KindName(existing)}, but the template merges a {KindName(kind)} into it");
+            throw new InjectionException($"pod field {path} is a {JsonKinds.Name(existing)}, but the template merges a {JsonKinds.Name(kind)} into it");
         }
     }
 
@@ -299,16 +302,4 @@ internal static class StrategicMerge
         }
         return copy;
     }
-
-    internal static string KindName(JsonNode? node) => node is null ? "null" : KindName(node.GetValueKind());
-
-    private static string KindName(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "mapping",
-        JsonValueKind.Array => "list",
-        JsonValueKind.String => "string",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "boolean",
-        _ => "null",
-    };
 }

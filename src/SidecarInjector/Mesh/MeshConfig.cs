@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Mesh;
 
@@ -184,7 +186,7 @@ internal static class MeshConfig
         }
         else
         {
-            throw new Injection.InjectionException($"annotation {ProxyConfigAnnotation} must be a ProxyConfig mapping");
+            throw new InjectionException($"annotation {ProxyConfigAnnotation} must be a ProxyConfig mapping");
         }
         // Proto enums read as their name even when unset: InterceptionMode's zero value is REDIRECT.
         result["interceptionMode"] ??= "REDIRECT";

@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
 
-namespace SidecarInjector;
+namespace SidecarInjector.Metrics;
 
 /// <summary>
 /// The injector's own instruments, named as Istio names them (pkg/kube/inject/monitoring.go) so
-/// existing dashboards keep working. Exported by <see cref="Metrics.PrometheusExporter"/>.
+/// existing dashboards keep working. Exported by <see cref="PrometheusExporter"/>.
 /// </summary>
 internal static class InjectorMetrics
 {
@@ -41,20 +41,24 @@ internal static class InjectorMetrics
 
     public static void Request() => Requests.Add(1);
 
-    public static void Outcome(Admission.InjectionOutcome outcome, string? failureReason, double seconds)
+    /// <summary>A review answered with a patch.</summary>
+    public static void Injected(double seconds)
     {
-        switch (outcome)
-        {
-            case Admission.InjectionOutcome.Injected:
-                Successes.Add(1);
-                break;
-            case Admission.InjectionOutcome.Skipped:
-                Skips.Add(1);
-                break;
-            default:
-                Failure(failureReason ?? "injection_error");
-                break;
-        }
+        Successes.Add(1);
+        Time.Record(seconds);
+    }
+
+    /// <summary>A review allowed unchanged.</summary>
+    public static void Skipped(double seconds)
+    {
+        Skips.Add(1);
+        Time.Record(seconds);
+    }
+
+    /// <summary>A review answered with a denial, for <paramref name="reason"/>.</summary>
+    public static void Denied(string reason, double seconds)
+    {
+        Failure(reason);
         Time.Record(seconds);
     }
 

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Mesh;
-using SidecarInjector.Templates.Go;
+using SidecarInjector.Templates;
 
 namespace SidecarInjector.Templates;
 
@@ -17,7 +19,7 @@ internal static class InjectionData
 {
     public const long DefaultProxyUid = 1337;
 
-    public static GoStruct Build(JsonObject pod, string ns, ConfigSnapshot config, string revision,
+    public static GoStruct Build(JsonObject pod, string ns, TemplateSettings config, string revision,
         WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
     {
         var values = config.Values;
@@ -40,9 +42,9 @@ internal static class InjectionData
         {
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),
             ["DeploymentMeta"] = new GoStruct(new() { ["Name"] = deployName, ["Namespace"] = ns }),
-            ["ObjectMeta"] = Values.FromStructJson(metaCopy),
-            ["Spec"] = Values.FromStructJson(pod["spec"] as JsonObject ?? [], "PodSpec"),
-            ["ProxyConfig"] = Values.FromStructJson(proxyConfig),
+            ["ObjectMeta"] = GoValues.FromStructJson(metaCopy, KubernetesStructs.Instance),
+            ["Spec"] = GoValues.FromStructJson(pod["spec"] as JsonObject ?? [], KubernetesStructs.Instance, "PodSpec"),
+            ["ProxyConfig"] = GoValues.FromStructJson(proxyConfig, KubernetesStructs.Instance),
             ["MeshConfig"] = config.TemplateMesh,
             ["Values"] = config.TemplateValues,
             ["Revision"] = revision,
@@ -134,7 +136,7 @@ internal static class InjectionData
     {
         var global = values["global"] as JsonObject;
         var hub = global?["hub"]?.ToString() ?? "";
-        var tag = global?["tag"] is JsonNode t ? Values.Print(Values.FromJson(t)) : "";
+        var tag = global?["tag"] is JsonNode t ? GoValues.Print(GoValues.FromJson(t)) : "";
         var imageType = global?["variant"]?.ToString() ?? "";
         if (annotations?["sidecar.istio.io/proxyImageType"]?.GetValue<string>() is { } requested)
         {

@@ -1,7 +1,11 @@
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
-using SidecarInjector.Templates.Go;
+using SidecarInjector.Json;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Templates;
 
 namespace SidecarInjector.Templates;
 
@@ -87,7 +91,7 @@ internal sealed class SidecarTemplate
         }
         if (node is not JsonObject fragment)
         {
-            throw new InjectionException($"template {Name} rendered a {StrategicMerge.KindName(node)}, not a Pod fragment");
+            throw new InjectionException($"template {Name} rendered a {JsonKinds.Name(node)}, not a Pod fragment");
         }
         try
         {

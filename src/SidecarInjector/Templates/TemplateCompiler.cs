@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
-using SidecarInjector.Templates.Go;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Templates;
 
 namespace SidecarInjector.Templates;
 
@@ -152,23 +155,5 @@ internal static class TemplateCompiler
                 throw new ConfigException(location, 0, 0, $"{path}.{field} must be a list");
             }
         }
-    }
-
-    internal static (int Line, int Column) LineAndColumn(string text, int index)
-    {
-        int line = 1, column = 1;
-        for (int i = 0; i < index; i++)
-        {
-            if (text[i] == '\n')
-            {
-                line++;
-                column = 1;
-            }
-            else
-            {
-                column++;
-            }
-        }
-        return (line, column);
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Admission;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Admission;

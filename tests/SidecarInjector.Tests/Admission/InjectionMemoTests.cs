@@ -1,5 +1,6 @@
 using System.Text;
 using SidecarInjector.Admission;
+using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Admission;

@@ -1,5 +1,6 @@
 using SidecarInjector.Configuration;
 using SidecarInjector.Decision;
+using SidecarInjector.Errors;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Configuration;

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Tests.Configuration;
 

@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Admission;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
+using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 using Xunit.Abstractions;
 

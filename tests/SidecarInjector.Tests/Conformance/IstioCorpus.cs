@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Conformance;

@@ -108,4 +108,28 @@ public sealed class ManifestTests
         Assert.Contains("ARG TARGETARCH", dockerfile);
         Assert.Contains("arm64) echo linux-arm64", dockerfile);
     }
+
+    [Fact]
+    public void Image_restore_step_has_every_project_the_binary_references()
+    {
+        // The restore layer copies project files alone: a project missing there fails the image build.
+        var dockerfile = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "Dockerfile.aot"));
+        var pending = new Queue<string>(["src/SidecarInjector/SidecarInjector.csproj"]);
+        var seen = new HashSet<string>();
+        while (pending.TryDequeue(out var project))
+        {
+            if (!seen.Add(project))
+            {
+                continue;
+            }
+            Assert.Contains($"COPY {project} {Path.GetDirectoryName(project)}/", dockerfile);
+            var xml = System.Xml.Linq.XDocument.Load(Path.Combine(Paths.RepositoryRoot, project));
+            foreach (var reference in xml.Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(Paths.RepositoryRoot, Path.GetDirectoryName(project)!, reference.Attribute("Include")!.Value));
+                pending.Enqueue(Path.GetRelativePath(Paths.RepositoryRoot, full).Replace('\\', '/'));
+            }
+        }
+        Assert.Equal(2, seen.Count);
+    }
 }

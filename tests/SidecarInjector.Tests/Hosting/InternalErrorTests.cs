@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Admission;
 using SidecarInjector.Hosting;
+using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Hosting;

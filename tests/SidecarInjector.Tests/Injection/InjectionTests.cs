@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Configuration;
+using SidecarInjector.Errors;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Injection;

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
 using SidecarInjector.Injection;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Tests.Injection;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Json;
 using SidecarInjector.Patch;
 
 namespace SidecarInjector.Tests.Patch;

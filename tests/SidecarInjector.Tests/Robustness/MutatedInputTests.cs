@@ -1,6 +1,8 @@
 using System.Text;
 using SidecarInjector.Admission;
 using SidecarInjector.CommandLine;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Robustness;

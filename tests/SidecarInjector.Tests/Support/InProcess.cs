@@ -1,5 +1,6 @@
 using SidecarInjector.Admission;
 using SidecarInjector.Configuration;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Tests.Support;
 

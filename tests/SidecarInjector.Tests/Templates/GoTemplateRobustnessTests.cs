@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using SidecarInjector.Templates.Go;
+using GoTemplates;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Templates;
 
 namespace SidecarInjector.Tests.Templates;
 
@@ -26,7 +28,7 @@ public sealed class GoTemplateRobustnessTests
     public void Random_templates_fail_only_with_template_errors()
     {
         var random = new Random(Seed);
-        var data = Values.FromJson(JsonNode.Parse("""{"a":{"x":1},"b":{"c":[1,2,"three"]},"s":"str","n":0}"""));
+        var data = GoValues.FromJson(JsonNode.Parse("""{"a":{"x":1},"b":{"c":[1,2,"three"]},"s":"str","n":0}"""));
         int parsed = 0;
         for (int i = 0; i < Iterations; i++)
         {

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
-using SidecarInjector.Templates.Go;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Templates;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Templates;

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
+using GoTemplates;
 using SidecarInjector.Configuration;
+using SidecarInjector.KubernetesGo;
 using SidecarInjector.Templates;
-using SidecarInjector.Templates.Go;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Templates;
@@ -20,7 +21,7 @@ public sealed class SidecarTemplateTests
               - name: istio-proxy
                 image: "proxy:{{ .tag }}"
             """);
-        object? Data(string tag) => Values.FromJson(new JsonObject { ["tag"] = tag });
+        object? Data(string tag) => GoValues.FromJson(new JsonObject { ["tag"] = tag });
 
         var first = template.Render(() => Data("1")).Fragment;
         Assert.Same(first, template.Render(() => Data("1")).Fragment);

@@ -1,0 +1,28 @@
+namespace GoTemplates;
+
+/// <summary>A template function: arguments in, a value out; throw <see cref="FunctionException"/> for a user error.</summary>
+internal delegate object? TemplateFunction(object?[] args);
+
+/// <summary>An error raised by a function, reported by the evaluator with the template position.</summary>
+internal sealed class FunctionException(string message) : Exception(message);
+
+/// <summary>The functions a template may call, known at parse time.</summary>
+internal sealed class FunctionTable
+{
+    private readonly Dictionary<string, (TemplateFunction Function, int MinArgs, int MaxArgs)> _functions = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a function; <paramref name="maxArgs"/> -1 means variadic.</summary>
+    public FunctionTable Add(string name, int minArgs, int maxArgs, TemplateFunction function)
+    {
+        _functions[name] = (function, minArgs, maxArgs);
+        return this;
+    }
+
+    public bool Contains(string name) => _functions.ContainsKey(name) || IsControlFunction(name);
+
+    public bool TryGet(string name, out (TemplateFunction Function, int MinArgs, int MaxArgs) entry) => _functions.TryGetValue(name, out entry);
+
+    /// <summary>and/or short-circuit and are evaluated by the evaluator itself.</summary>
+    public static bool IsControlFunction(string name) => name is "and" or "or";
+
+}

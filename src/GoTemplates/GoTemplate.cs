@@ -1,0 +1,40 @@
+using System.Text;
+
+namespace GoTemplates;
+
+/// <summary>
+/// A parsed Go text/template: parse once (per ConfigMap version), execute per pod. Parse errors
+/// and unknown functions throw <see cref="TemplateError"/> with the template name, line and column.
+/// </summary>
+internal sealed class GoTemplate
+{
+    private readonly string _name;
+    private readonly string _text;
+    private readonly ListNode _root;
+    private readonly Dictionary<string, ListNode> _templates;
+    private readonly FunctionTable _functions;
+
+    private GoTemplate(string name, string text, ListNode root, Dictionary<string, ListNode> templates, FunctionTable functions)
+    {
+        _name = name;
+        _text = text;
+        _root = root;
+        _templates = templates;
+        _functions = functions;
+    }
+
+    public static GoTemplate Parse(string name, string text, FunctionTable functions)
+    {
+        var templates = new Dictionary<string, ListNode>(StringComparer.Ordinal);
+        var root = Parser.Parse(name, text, functions.Contains, templates);
+        templates.TryAdd(name, root);
+        return new GoTemplate(name, text, root, templates, functions);
+    }
+
+    public string Execute(object? data)
+    {
+        var output = new StringBuilder(_text.Length + 256);
+        Evaluator.Execute(_name, _text, _root, _templates, _functions, data, output);
+        return output.ToString();
+    }
+}

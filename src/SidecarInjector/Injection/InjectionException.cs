@@ -1,4 +1,0 @@
-namespace SidecarInjector.Injection;
-
-/// <summary>Injection cannot be done for this pod; the message goes back to the user in the denial.</summary>
-internal sealed class InjectionException(string message) : Exception(message);
