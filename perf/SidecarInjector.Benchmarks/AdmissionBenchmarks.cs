@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
 using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Json;
 
 namespace SidecarInjector.Benchmarks;

@@ -1,6 +1,8 @@
 using SidecarInjector.Configuration;
+using SidecarInjector.Decode;
 using SidecarInjector.Errors;
-using SidecarInjector.Injection;
+using SidecarInjector.KubeInject;
+using SidecarInjector.Merge;
 
 namespace SidecarInjector.CommandLine;
 
@@ -63,7 +65,7 @@ internal static class InjectCommand
             var config = ConfigLoader.Load(configDir is null ? ConfigLoader.ReadEmbeddedDefault() : ConfigLoader.ReadDirectory(configDir));
             var text = input == "-" ? stdin.ReadToEnd() : File.ReadAllText(input);
             var warnings = new List<string>();
-            var result = KubeInject.Run(text, config, warnings, input == "-" ? "<stdin>" : input);
+            var result = ManifestInjector.Run(text, config, warnings, input == "-" ? "<stdin>" : input);
             foreach (var warning in warnings)
             {
                 stderr.WriteLine(warning);

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GoTemplates;
-using SidecarInjector.Decision;
+using SidecarInjector.Decide;
 using SidecarInjector.Errors;
 using SidecarInjector.KubernetesGo;
-using SidecarInjector.Templates;
+using SidecarInjector.Render;
 
 namespace SidecarInjector.Configuration;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using SidecarInjector.Decision;
-using SidecarInjector.Templates;
+using SidecarInjector.Decide;
+using SidecarInjector.Render;
 
 namespace SidecarInjector.Configuration;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SidecarInjector.Decision;
+using SidecarInjector.Decide;
 using SidecarInjector.Errors;
 
 namespace SidecarInjector.Configuration;

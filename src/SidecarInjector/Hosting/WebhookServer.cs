@@ -10,10 +10,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
 using SidecarInjector.Certificates;
 using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Metrics;
 using SidecarInjector.Watching;
 

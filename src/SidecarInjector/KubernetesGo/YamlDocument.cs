@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SidecarInjector.Errors;
-using SidecarInjector.KubernetesGo;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 

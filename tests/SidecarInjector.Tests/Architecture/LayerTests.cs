@@ -16,11 +16,12 @@ public sealed class LayerTests
         ["GoTemplates"],                                              // Go's text/template, alone
         ["SidecarInjector.Errors", "SidecarInjector.Json", "SidecarInjector.Metrics", "SidecarInjector.Watching"],
         ["SidecarInjector.KubernetesGo"],                             // Kubernetes' and Go's formats
-        ["SidecarInjector.Decision", "SidecarInjector.Mesh"],         // who is injected; the mesh config
-        ["SidecarInjector.Templates"],                                // render
+        ["SidecarInjector.Decode", "SidecarInjector.Mesh"],           // 1-2: the review and the pod; the mesh config
+        ["SidecarInjector.Decide"],                                   // who gets a sidecar
+        ["SidecarInjector.Render"],                                   // 3: templates with the pod
         ["SidecarInjector.Configuration"],                            // load, validate, compile, swap
-        ["SidecarInjector.Injection", "SidecarInjector.Patch"],       // merge and post-process; write the patch
-        ["SidecarInjector.Admission"],                                // decode the review, answer it
+        ["SidecarInjector.Merge", "SidecarInjector.Patch"],           // 4: merge and Istio's passes; the JSON patch
+        ["SidecarInjector.Answer", "SidecarInjector.KubeInject"],     // 5-6: the response; offline injection
         ["SidecarInjector.Certificates", "SidecarInjector.CommandLine"],
         ["SidecarInjector.Hosting"],                                  // Kestrel, endpoints, lifetime
         ["SidecarInjector"],                                          // Program
@@ -109,7 +110,7 @@ public sealed class LayerTests
     [Fact]
     public void The_rules_can_fail()
     {
-        // The check itself sees real edges: Hosting uses Admission (down), and is seen doing so.
-        Assert.Contains(Dependencies(), d => d.From.Namespace.FullName == "SidecarInjector.Hosting" && d.To.Namespace.FullName == "SidecarInjector.Admission");
+        // The check itself sees real edges: Hosting uses Answer (down), and is seen doing so.
+        Assert.Contains(Dependencies(), d => d.From.Namespace.FullName == "SidecarInjector.Hosting" && d.To.Namespace.FullName == "SidecarInjector.Answer");
     }
 }

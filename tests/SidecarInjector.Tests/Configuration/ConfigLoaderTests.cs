@@ -1,5 +1,5 @@
 using SidecarInjector.Configuration;
-using SidecarInjector.Decision;
+using SidecarInjector.Decide;
 using SidecarInjector.Errors;
 using SidecarInjector.Tests.Support;
 

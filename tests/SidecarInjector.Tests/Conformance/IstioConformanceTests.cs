@@ -1,10 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Errors;
-using SidecarInjector.Injection;
 using SidecarInjector.Json;
+using SidecarInjector.KubeInject;
+using SidecarInjector.Merge;
 using SidecarInjector.Tests.Support;
 using Xunit.Abstractions;
 
@@ -88,7 +91,7 @@ public sealed class IstioConformanceTests(ITestOutputHelper output)
         {
             var config = IstioCorpus.Settings(c);
             var warnings = new List<string>();
-            var output = KubeInject.Run(IstioCorpus.Document(c["in"]!.GetValue<string>()), config, warnings);
+            var output = ManifestInjector.Run(IstioCorpus.Document(c["in"]!.GetValue<string>()), config, warnings);
             if (expectedError is not null)
             {
                 return (false, "expected an error containing " + expectedError);

@@ -1,7 +1,9 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Hosting;
 using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;

@@ -1,6 +1,8 @@
 using System.Text;
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
 using SidecarInjector.CommandLine;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;

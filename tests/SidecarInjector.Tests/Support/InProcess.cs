@@ -1,5 +1,7 @@
-using SidecarInjector.Admission;
+using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Json;
 
 namespace SidecarInjector.Tests.Support;

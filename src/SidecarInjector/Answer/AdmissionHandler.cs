@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SidecarInjector.Configuration;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
+using SidecarInjector.KubeInject;
+using SidecarInjector.Merge;
+using SidecarInjector.Patch;
+
+namespace SidecarInjector.Answer;
+
+/// <summary>
+/// One AdmissionReview in, one AdmissionReview out, with no HTTP in sight: decode (1), read the
+/// pod (2), decide, render and merge (3), write the patch (4), build and encode the response (5, 6).
+/// </summary>
+internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision)
+{
+    private static readonly JsonDocumentOptions PodParseOptions = new() { MaxDepth = 64 };
+    private const string NotPodCreate = "not a pod CREATE";
+
+    [ThreadStatic]
+    private static JsonPatchWriter? t_patchWriter;
+
+    private readonly InjectionMemo _memo = new();
+
+    /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
+    public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
+        AdmissionRequest Request)
+    {
+        /// <summary>The request's uid as text (built only for a log line).</summary>
+        public string Uid(ReadOnlySpan<byte> body) =>
+            Request.EscapedUid ?? System.Text.Encoding.UTF8.GetString(body.Slice(Request.UidStart, Request.UidLength));
+    }
+
+    /// <summary>
+    /// Handles one review body. Throws <see cref="AdmissionDecodeException"/> when the body is not an
+    /// AdmissionReview (HTTP 400), and <see cref="NotReadyException"/> when no config is loaded (503).
+    /// </summary>
+    public Result Handle(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, IBufferWriter<byte> output)
+    {
+        var request = AdmissionReviewReader.Read(body);
+        if (!request.IsPodCreate || request.ObjectLength == 0)
+        {
+            AdmissionResponseWriter.WriteAllowed(output, request, body, null);
+            return new(InjectionOutcome.Skipped, null, null, NotPodCreate, "", request);
+        }
+
+        var snapshot = config() ?? throw new NotReadyException();
+        var pod = body.Slice(request.ObjectStart, request.ObjectLength);
+        int hash = InjectionMemo.HashOf(pod, request.Namespace, path);
+        var answer = _memo.Find(hash, snapshot, request.Namespace, path, pod);
+        if (answer is null)
+        {
+            answer = Decide(snapshot, request, pod, path);
+            _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
+        }
+        AdmissionResponseWriter.Write(output, request, body, answer);
+        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request);
+    }
+
+    private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
+    {
+        PodFacts? facts = null;
+        string rule = "pod fields";
+        try
+        {
+            facts = PodFactsReader.Read(pod, request.Namespace);
+            var verdict = InjectionDecision.Decide(snapshot.Policy, snapshot.NeverInjectSelector, snapshot.AlwaysInjectSelector, facts);
+            rule = verdict.Describe();
+            if (!verdict.Inject)
+            {
+                return new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule, facts.Name);
+            }
+            using var patch = new PooledBufferWriter(16 * 1024);
+            int operations = WritePatch(snapshot, pod, request.Namespace, path, patch);
+            return operations == 0
+                ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name)
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan), rule, facts.Name);
+        }
+        catch (InjectionException e)
+        {
+            return new CachedAnswer(InjectionOutcome.Denied, "injection_error", "sidecar injection failed: " + e.Message, null, rule, facts?.Name ?? "");
+        }
+        catch (JsonException e)
+        {
+            return new CachedAnswer(InjectionOutcome.Denied, "pod_decode_error", "sidecar injection failed: the pod is not valid JSON: " + e.Message, null,
+                rule, facts?.Name ?? "");
+        }
+    }
+
+    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch)
+    {
+        var pod = JsonNode.Parse(podBytes, documentOptions: PodParseOptions) as JsonObject
+            ?? throw new InjectionException("the object is not a JSON object");
+        // Checked while the pod is still raw JSON: one pass over its bytes, no nodes built.
+        PodShape.Check(pod);
+        // Istio drops managedFields before diffing: they are large and never touched by injection.
+        (pod["metadata"] as JsonObject)?.Remove("managedFields");
+
+        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path));
+
+        var patchWriter = t_patchWriter ??= new JsonPatchWriter();
+        using var writer = new Utf8JsonWriter(patch);
+        patchWriter.WriteDiff(pod, injected, writer);
+        return patchWriter.OperationCount;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Text.Json;
+using SidecarInjector.Decode;
+
+namespace SidecarInjector.Answer;
+
+/// <summary>Steps 5 and 6: the AdmissionResponse, in the request's own version, with its uid.</summary>
+internal static class AdmissionResponseWriter
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes the answer for <paramref name="answer"/>; only uid and version come from the request.</summary>
+    public static void Write(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, CachedAnswer answer)
+    {
+        if (answer.Outcome == InjectionOutcome.Denied)
+        {
+            WriteDenied(output, request, body, 400, "BadRequest", answer.Message ?? "sidecar injection failed");
+        }
+        else
+        {
+            WriteAllowed(output, request, body, answer.QuotedPatch);
+        }
+    }
+
+    /// <summary>An allowed answer; <paramref name="quotedPatch"/> is the patch's JSON string token, or null.</summary>
+    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, byte[]? quotedPatch)
+    {
+        var writer = Rent(output);
+        WriteStart(writer, request, body);
+        writer.WriteBoolean("allowed"u8, true);
+        if (quotedPatch is not null)
+        {
+            writer.WriteString("patchType"u8, "JSONPatch"u8);
+            writer.WritePropertyName("patch"u8);
+            writer.WriteRawValue(quotedPatch, skipInputValidation: true);
+        }
+        WriteEnd(writer);
+    }
+
+    /// <summary>The patch as a JSON string token holding its base64, ready for <see cref="WriteAllowed"/>.</summary>
+    public static byte[] QuotePatch(ReadOnlySpan<byte> patch)
+    {
+        // Padded base64 has exactly this length, so the array needs no trimming.
+        var quoted = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(patch.Length) + 2];
+        quoted[0] = (byte)'"';
+        System.Buffers.Text.Base64.EncodeToUtf8(patch, quoted.AsSpan(1), out _, out int written);
+        quoted[written + 1] = (byte)'"';
+        return quoted;
+    }
+
+    public static void WriteDenied(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, int code, string reason, string message)
+    {
+        var writer = Rent(output);
+        WriteStart(writer, request, body);
+        writer.WriteBoolean("allowed"u8, false);
+        writer.WriteStartObject("status"u8);
+        writer.WriteStartObject("metadata"u8);
+        writer.WriteEndObject();
+        writer.WriteString("status"u8, "Failure"u8);
+        writer.WriteString("message"u8, message);
+        writer.WriteString("reason"u8, reason);
+        writer.WriteNumber("code"u8, code);
+        writer.WriteEndObject();
+        WriteEnd(writer);
+    }
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
+    {
+        var writer = t_writer;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output, WriterOptions);
+            t_writer = writer;
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+        return writer;
+    }
+
+    private static void WriteStart(Utf8JsonWriter writer, in AdmissionRequest request, ReadOnlySpan<byte> body)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("apiVersion"u8, request.Version == ReviewVersion.V1 ? "admission.k8s.io/v1"u8 : "admission.k8s.io/v1beta1"u8);
+        writer.WriteString("kind"u8, "AdmissionReview"u8);
+        writer.WriteStartObject("response"u8);
+        if (request.EscapedUid is { } uid)
+        {
+            writer.WriteString("uid"u8, uid);
+        }
+        else
+        {
+            writer.WriteString("uid"u8, body.Slice(request.UidStart, request.UidLength));
+        }
+    }
+
+    private static void WriteEnd(Utf8JsonWriter writer)
+    {
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+}

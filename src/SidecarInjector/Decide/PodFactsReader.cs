@@ -1,0 +1,146 @@
+using System.Text.Json;
+using SidecarInjector.Decode;
+using SidecarInjector.Errors;
+using SidecarInjector.KubeInject;
+using SidecarInjector.Merge;
+
+namespace SidecarInjector.Decide;
+
+/// <summary>
+/// Step 2, first half: reads only what the decision needs (labels, annotations, namespace,
+/// hostNetwork) straight from the pod's bytes, so a skipped pod never costs a tree.
+/// </summary>
+internal static class PodFactsReader
+{
+    public static PodFacts Read(ReadOnlySpan<byte> pod, string requestNamespace)
+    {
+        var facts = new PodFacts { Namespace = requestNamespace };
+        var reader = new Utf8JsonReader(pod, AdmissionReviewReader.Options);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("metadata"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadMetadata(ref reader, facts);
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new InjectionException("pod field metadata must be a mapping");
+                }
+            }
+            else if (reader.ValueTextEquals("spec"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadSpec(ref reader, facts);
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new InjectionException("pod field spec must be a mapping");
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return facts;
+    }
+
+    private static void ReadMetadata(ref Utf8JsonReader reader, PodFacts facts)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("labels"u8))
+            {
+                facts.Labels = ReadStringMap(ref reader, "metadata.labels");
+            }
+            else if (reader.ValueTextEquals("annotations"u8))
+            {
+                facts.Annotations = ReadStringMap(ref reader, "metadata.annotations");
+            }
+            else if (reader.ValueTextEquals("name"u8) || (reader.ValueTextEquals("generateName"u8) && facts.Name.Length == 0))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    facts.Name = reader.GetString()!;
+                }
+            }
+            else if (reader.ValueTextEquals("namespace"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // The request's namespace is authoritative; the pod's own is used only when that is empty.
+                    var own = reader.GetString()!;
+                    if (facts.Namespace.Length == 0)
+                    {
+                        facts.Namespace = own;
+                    }
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new InjectionException("pod field metadata.namespace must be a string");
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static void ReadSpec(ref Utf8JsonReader reader, PodFacts facts)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("hostNetwork"u8))
+            {
+                reader.Read();
+                facts.HostNetwork = reader.TokenType switch
+                {
+                    JsonTokenType.True => true,
+                    JsonTokenType.False or JsonTokenType.Null => false,
+                    _ => throw new InjectionException("pod field spec.hostNetwork must be a boolean"),
+                };
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadStringMap(ref Utf8JsonReader reader, string field)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return PodFacts.NoEntries;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InjectionException($"pod field {field} must be a mapping of strings");
+        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new InjectionException($"pod field {field}[\"{key}\"] must be a string");
+            }
+            map[key] = reader.GetString()!;
+        }
+        return map;
+    }
+}

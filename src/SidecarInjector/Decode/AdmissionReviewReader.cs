@@ -1,0 +1,234 @@
+using System.Text.Json;
+using SidecarInjector.Errors;
+
+namespace SidecarInjector.Decode;
+
+/// <summary>
+/// Step 1: decodes the AdmissionReview envelope with <see cref="Utf8JsonReader"/>, without building
+/// a tree and without touching the pod beyond finding where it is.
+/// </summary>
+internal static class AdmissionReviewReader
+{
+    internal static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static AdmissionRequest Read(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return ReadEnvelope(body);
+        }
+        catch (JsonException e)
+        {
+            throw new AdmissionDecodeException("request body is not valid JSON: " + e.Message);
+        }
+    }
+
+    private static AdmissionRequest ReadEnvelope(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, Options);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AdmissionDecodeException("request body must be a JSON AdmissionReview object");
+        }
+        string? apiVersion = null, kind = null;
+        AdmissionRequest request = default;
+        bool hasRequest = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("apiVersion"u8))
+            {
+                apiVersion = ReadApiVersion(ref reader);
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                kind = ReadKindName(ref reader);
+            }
+            else if (reader.ValueTextEquals("request"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    request = ReadRequest(ref reader);
+                    hasRequest = true;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new AdmissionDecodeException("request must be an object");
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        // Reading to the end also proves the rest of the body is well-formed JSON.
+        while (reader.Read())
+        {
+        }
+        if (kind != "AdmissionReview")
+        {
+            throw new AdmissionDecodeException($"expected kind AdmissionReview, got '{kind}'");
+        }
+        var version = apiVersion switch
+        {
+            "admission.k8s.io/v1" => ReviewVersion.V1,
+            "admission.k8s.io/v1beta1" => ReviewVersion.V1Beta1,
+            _ => throw new AdmissionDecodeException($"unsupported apiVersion '{apiVersion}': expected admission.k8s.io/v1 or v1beta1"),
+        };
+        if (!hasRequest)
+        {
+            throw new AdmissionDecodeException("AdmissionReview has no request");
+        }
+        if (!request.HasUid)
+        {
+            throw new AdmissionDecodeException("AdmissionReview request has no uid");
+        }
+        request.Version = version;
+        return request;
+    }
+
+    private static AdmissionRequest ReadRequest(ref Utf8JsonReader reader)
+    {
+        var request = new AdmissionRequest { Namespace = "" };
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("uid"u8))
+            {
+                if (ExpectString(ref reader, "request.uid"))
+                {
+                    if (reader.ValueIsEscaped || reader.HasValueSequence)
+                    {
+                        request.EscapedUid = reader.GetString();
+                    }
+                    else
+                    {
+                        // The token starts at its opening quote.
+                        request.UidStart = (int)reader.TokenStartIndex + 1;
+                        request.UidLength = reader.ValueSpan.Length;
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                ReadKind(ref reader, ref request);
+            }
+            else if (reader.ValueTextEquals("subResource"u8))
+            {
+                request.HasSubResource = ExpectString(ref reader, "request.subResource") && reader.ValueSpan.Length > 0;
+            }
+            else if (reader.ValueTextEquals("operation"u8))
+            {
+                request.IsCreate = ExpectString(ref reader, "request.operation") && reader.ValueTextEquals("CREATE"u8);
+            }
+            else if (reader.ValueTextEquals("namespace"u8))
+            {
+                if (ExpectString(ref reader, "request.namespace"))
+                {
+                    request.Namespace = reader.ValueIsEscaped || reader.HasValueSequence
+                        ? reader.GetString() ?? ""
+                        : NamespaceNames.Intern(reader.ValueSpan);
+                }
+            }
+            else if (reader.ValueTextEquals("dryRun"u8))
+            {
+                reader.Read();
+                request.DryRun = reader.TokenType switch
+                {
+                    JsonTokenType.True => true,
+                    JsonTokenType.False or JsonTokenType.Null => false,
+                    _ => throw new AdmissionDecodeException("request.dryRun must be a boolean"),
+                };
+            }
+            else if (reader.ValueTextEquals("object"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    int start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    request.ObjectStart = start;
+                    request.ObjectLength = (int)reader.BytesConsumed - start;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    throw new AdmissionDecodeException("request.object must be an object");
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return request;
+    }
+
+    private static void ReadKind(ref Utf8JsonReader reader, ref AdmissionRequest request)
+    {
+        bool coreGroup = true, pod = false;
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new AdmissionDecodeException("request.kind must be an object");
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("group"u8))
+            {
+                coreGroup = !ExpectString(ref reader, "request.kind.group") || reader.ValueSpan.Length == 0;
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                pod = ExpectString(ref reader, "request.kind.kind") && reader.ValueTextEquals("Pod"u8);
+            }
+            else if (reader.ValueTextEquals("version"u8))
+            {
+                ExpectString(ref reader, "request.kind.version");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        request.IsPod = pod && coreGroup;
+    }
+
+    /// <summary>Moves to the value; true for a string, false for null, an error for anything else.</summary>
+    private static bool ExpectString(ref Utf8JsonReader reader, string field)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => true,
+            JsonTokenType.Null => false,
+            _ => throw new AdmissionDecodeException(field + " must be a string"),
+        };
+    }
+
+    /// <summary>The review's apiVersion, without allocating for the two we serve.</summary>
+    private static string? ReadApiVersion(ref Utf8JsonReader reader)
+    {
+        if (!ExpectString(ref reader, "apiVersion"))
+        {
+            return null;
+        }
+        return reader.ValueTextEquals("admission.k8s.io/v1"u8) ? "admission.k8s.io/v1"
+            : reader.ValueTextEquals("admission.k8s.io/v1beta1"u8) ? "admission.k8s.io/v1beta1"
+            : reader.GetString();
+    }
+
+    private static string? ReadKindName(ref Utf8JsonReader reader)
+    {
+        if (!ExpectString(ref reader, "kind"))
+        {
+            return null;
+        }
+        return reader.ValueTextEquals("AdmissionReview"u8) ? "AdmissionReview" : reader.GetString();
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+using GoTemplates;
+using SidecarInjector.Configuration;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Mesh;
+
+namespace SidecarInjector.Render;
+
+/// <summary>
+/// What a template sees (Istio's SidecarTemplateData): .TypeMeta, .DeploymentMeta, .ObjectMeta,
+/// .Spec, .ProxyConfig, .MeshConfig, .Values, .Revision, .ProxyImage, .ProxyUID/.ProxyGID,
+/// .NativeSidecars, .InboundTrafficPolicyMode and friends, built from the pod and the config.
+/// </summary>
+/// <summary>The workload a pod template belongs to, when injecting manifests (kube-inject) rather than pods.</summary>
+internal sealed record WorkloadMeta(string Name, string Namespace, string Kind, string ApiVersion);
+
+internal static class InjectionData
+{
+    public const long DefaultProxyUid = 1337;
+
+    public static GoStruct Build(JsonObject pod, string ns, TemplateSettings config, string revision,
+        WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
+    {
+        var values = config.Values;
+        var mesh = config.Mesh;
+        var environment = config.Environment;
+        var metadata = pod["metadata"] as JsonObject ?? [];
+        var annotations = metadata["annotations"] as JsonObject;
+        var (deployName, kind, apiVersion) = workload is null ? DeploymentMeta(pod, ns) : (workload.Name, workload.Kind, workload.ApiVersion);
+        if (workload is not null)
+        {
+            ns = workload.Namespace;
+        }
+        var metaCopy = metadata.DeepClone().AsObject();
+        if (metaCopy["namespace"] is null && ns.Length > 0 && workload is null)
+        {
+            metaCopy["namespace"] = ns;
+        }
+        proxyConfig ??= MeshConfig.ForPod(mesh, pod);
+        var fields = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),
+            ["DeploymentMeta"] = new GoStruct(new() { ["Name"] = deployName, ["Namespace"] = ns }),
+            ["ObjectMeta"] = GoValues.FromStructJson(metaCopy, KubernetesStructs.Instance),
+            ["Spec"] = GoValues.FromStructJson(pod["spec"] as JsonObject ?? [], KubernetesStructs.Instance, "PodSpec"),
+            ["ProxyConfig"] = GoValues.FromStructJson(proxyConfig, KubernetesStructs.Instance),
+            ["MeshConfig"] = config.TemplateMesh,
+            ["Values"] = config.TemplateValues,
+            ["Revision"] = revision,
+            ["ProxyImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy"]?["image"]),
+            ["ProxyInitImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy_init"]?["image"]),
+            ["ProxyUID"] = DefaultProxyUid,
+            ["ProxyGID"] = DefaultProxyUid,
+            ["NativeSidecars"] = NativeSidecars(annotations, environment),
+            // Istio lower-cases the enum name for templates ("localhost", "passthrough").
+            ["InboundTrafficPolicyMode"] = (mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH").ToLowerInvariant(),
+            ["CompliancePolicy"] = environment("COMPLIANCE_POLICY") ?? "",
+            ["EstimatedConcurrency"] = 0L,
+        };
+        return new GoStruct(fields);
+    }
+
+    /// <summary>Istio's GetDeployMetaFromPod: the workload behind a generated pod, from its controller.</summary>
+    public static (string Name, string Kind, string ApiVersion) DeploymentMeta(JsonObject pod, string ns)
+    {
+        var metadata = pod["metadata"] as JsonObject ?? [];
+        var name = metadata["name"]?.GetValue<string>() ?? "";
+        string kind = "Pod", apiVersion = "v1";
+        var generateName = metadata["generateName"]?.GetValue<string>() ?? "";
+        if (generateName.Length > 0 && metadata["ownerReferences"] is JsonArray owners)
+        {
+            foreach (var owner in owners)
+            {
+                if (owner?["controller"]?.GetValue<bool>() != true)
+                {
+                    continue;
+                }
+                apiVersion = owner["apiVersion"]?.GetValue<string>() ?? "";
+                kind = owner["kind"]?.GetValue<string>() ?? "";
+                name = owner["name"]?.GetValue<string>() ?? "";
+                var labels = metadata["labels"] as JsonObject;
+                var hash = labels?["pod-template-hash"]?.GetValue<string>() ?? "";
+                var deploymentConfig = labels?["deploymentconfig"]?.GetValue<string>() ?? "";
+                if (kind == "ReplicaSet" && hash.Length > 0 && name.EndsWith(hash, StringComparison.Ordinal))
+                {
+                    name = name.EndsWith("-" + hash, StringComparison.Ordinal) ? name[..^(hash.Length + 1)] : name;
+                    kind = "Deployment";
+                }
+                else if (kind == "ReplicationController" && deploymentConfig.Length > 0)
+                {
+                    name = deploymentConfig;
+                    kind = "DeploymentConfig";
+                }
+                else if (kind == "Job" && CronJobName(name) is { } cron)
+                {
+                    name = cron;
+                    kind = "CronJob";
+                    apiVersion = "batch/v1";
+                }
+                break;
+            }
+        }
+        if (name.Length == 0)
+        {
+            name = metadata["name"]?.GetValue<string>() ?? "";
+        }
+        return (name, kind, apiVersion);
+    }
+
+    /// <summary>A CronJob's Job is named "&lt;cronjob&gt;-&lt;8 to 11 digit timestamp&gt;".</summary>
+    private static string? CronJobName(string job)
+    {
+        int dash = job.LastIndexOf('-');
+        if (dash <= 0)
+        {
+            return null;
+        }
+        var suffix = job.AsSpan(dash + 1);
+        if (suffix.Length is < 8 or > 11)
+        {
+            return null;
+        }
+        foreach (var c in suffix)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return null;
+            }
+        }
+        return job[..dash];
+    }
+
+    /// <summary>Istio's ProxyImage: hub/image:tag, an image with a '/' as it is, and the image-type variant.</summary>
+    private static string ProxyImage(JsonObject values, JsonObject? annotations, string fallbackName, JsonNode? configured)
+    {
+        var global = values["global"] as JsonObject;
+        var hub = global?["hub"]?.ToString() ?? "";
+        var tag = global?["tag"] is JsonNode t ? GoValues.Print(GoValues.FromJson(t)) : "";
+        var imageType = global?["variant"]?.ToString() ?? "";
+        if (annotations?["sidecar.istio.io/proxyImageType"]?.GetValue<string>() is { } requested)
+        {
+            imageType = requested;
+        }
+        var image = configured?.ToString() is { Length: > 0 } c ? c : fallbackName;
+        if (image.Contains('/', StringComparison.Ordinal))
+        {
+            return image;
+        }
+        if (imageType.Length == 0 || imageType == "default")
+        {
+            return $"{hub}/{image}:{tag}";
+        }
+        return tag.EndsWith("-" + imageType, StringComparison.Ordinal) ? $"{hub}/{image}:{tag}" : $"{hub}/{image}:{tag}-{imageType}";
+    }
+
+    private static bool NativeSidecars(JsonObject? annotations, Func<string, string?> environment)
+    {
+        if (annotations?["sidecar.istio.io/nativeSidecar"]?.GetValue<string>() is { } requested)
+        {
+            return requested == "true";
+        }
+        return environment("ENABLE_NATIVE_SIDECARS") == "true";
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using GoTemplates;
+using SidecarInjector.Configuration;
+using SidecarInjector.Decode;
+using SidecarInjector.Errors;
+using SidecarInjector.Json;
+using SidecarInjector.KubeInject;
+using SidecarInjector.KubernetesGo;
+using SidecarInjector.Merge;
+
+namespace SidecarInjector.Render;
+
+/// <summary>
+/// One compiled injection template: parsed once per ConfigMap version, rendered per pod. A
+/// template without actions is a constant Pod fragment, kept parsed; one with Go-template actions
+/// renders YAML that is parsed and checked per pod.
+/// </summary>
+internal sealed class SidecarTemplate
+{
+    /// <summary>Renders remembered per template: pods of one workload render the same text (pod names and
+    /// hash labels rarely reach the sidecar), and parsing the rendered YAML is most of a render's cost.
+    /// Few slots: an entry (text and parsed tree) is tens of KB, and RSS matters more than old renders.</summary>
+    private const int RenderedSlots = 16;
+
+    private readonly GoTemplate? _template;
+    private readonly JsonObject? _constant;
+    private readonly InjectedNames? _constantNames;
+    private readonly Rendered?[] _rendered = new Rendered?[RenderedSlots];
+
+    /// <summary>A rendered text and the fragment it parsed to; immutable once published.</summary>
+    private sealed record Rendered(string Text, JsonObject Fragment, InjectedNames Names);
+
+    private SidecarTemplate(string name, GoTemplate? template, JsonObject? constant)
+    {
+        Name = name;
+        _template = template;
+        _constant = constant;
+        _constantNames = constant is null ? null : InjectedNames.From(constant);
+        // Shared by every pod on every thread: built in full before anyone reads it concurrently.
+        JsonTrees.BuildAll(constant);
+    }
+
+    public static SidecarTemplate Constant(string name, JsonObject fragment) => new(name, null, fragment);
+
+    public static SidecarTemplate FromGoTemplate(string name, GoTemplate template) => new(name, template, null);
+
+    public string Name { get; }
+
+    /// <summary>True when rendering needs the template data (the pod, values, mesh…).</summary>
+    public bool NeedsData => _template is not null;
+
+    /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
+    public (JsonObject Fragment, InjectedNames Names) Render(Func<object?> data)
+    {
+        if (_constant is not null)
+        {
+            return (_constant, _constantNames!);
+        }
+        string text;
+        try
+        {
+            text = _template!.Execute(data());
+        }
+        catch (TemplateError e)
+        {
+            throw new InjectionException($"template {Name}: {e.Message}");
+        }
+        int slot = (text.GetHashCode() & int.MaxValue) % RenderedSlots;
+        if (Volatile.Read(ref _rendered[slot]) is { } seen && seen.Text == text)
+        {
+            return (seen.Fragment, seen.Names);
+        }
+        var (fragment, names) = Parse(text);
+        Volatile.Write(ref _rendered[slot], new Rendered(text, fragment, names));
+        return (fragment, names);
+    }
+
+    private (JsonObject Fragment, InjectedNames Names) Parse(string text)
+    {
+        JsonNode? node;
+        try
+        {
+            node = YamlDocument.Parse(text, $"output of template {Name}");
+        }
+        catch (ConfigException e)
+        {
+            throw new InjectionException($"template {Name} rendered invalid YAML: {e.Message}");
+        }
+        if (node is null)
+        {
+            return ([], InjectedNames.From([]));
+        }
+        if (node is not JsonObject fragment)
+        {
+            throw new InjectionException($"template {Name} rendered a {JsonKinds.Name(node)}, not a Pod fragment");
+        }
+        try
+        {
+            TemplateCompiler.ValidatePodFragment(fragment, $"output of template {Name}");
+        }
+        catch (ConfigException e)
+        {
+            throw new InjectionException(e.Message);
+        }
+        var normalized = TemplateCompiler.Normalize(fragment);
+        // Shared from now on by every pod that renders the same text, on any thread: build every node
+        // now, so that later readers only read.
+        JsonTrees.BuildAll(normalized);
+        return (normalized, InjectedNames.From(normalized));
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+using GoTemplates;
+using SidecarInjector.KubernetesGo;
+
+namespace SidecarInjector.Render;
+
+/// <summary>
+/// What a config version gives every render: the values, the mesh config and the environment, and
+/// the first two as template data, converted once per version rather than once per pod (template
+/// functions build new values and never change their arguments; two threads may both convert on
+/// first use, and either result is the same).
+/// </summary>
+internal sealed class TemplateSettings(JsonObject values, JsonObject mesh, Func<string, string?> environment)
+{
+    private object? _templateValues;
+    private object? _templateMesh;
+
+    /// <summary>The ConfigMap's values (free form; Istio's chart values).</summary>
+    public JsonObject Values { get; } = values;
+
+    /// <summary>MeshConfig (proto-JSON): built-in defaults with the optional mesh file over them.</summary>
+    public JsonObject Mesh { get; } = mesh;
+
+    /// <summary>What the templates' env function reads.</summary>
+    public Func<string, string?> Environment { get; } = environment;
+
+    /// <summary><see cref="Values"/> as .Values.</summary>
+    public object? TemplateValues => _templateValues ??= GoValues.FromJson(Values);
+
+    /// <summary><see cref="Mesh"/> as .MeshConfig.</summary>
+    public object? TemplateMesh => _templateMesh ??= GoValues.FromStructJson(Mesh, KubernetesStructs.Instance);
+}

@@ -1,0 +1,62 @@
+using System.Text;
+using SidecarInjector.Answer;
+using SidecarInjector.Decide;
+using SidecarInjector.Decode;
+using SidecarInjector.Json;
+using SidecarInjector.Tests.Support;
+
+namespace SidecarInjector.Tests.Answer;
+
+/// <summary>Identical ReplicaSet pods are answered from the memo, but never across what changes the answer.</summary>
+public sealed class InjectionMemoTests
+{
+    private static Reviews.Answer Send(AdmissionHandler handler, string review, string path = "/inject")
+    {
+        using var output = new PooledBufferWriter();
+        handler.Handle(Encoding.UTF8.GetBytes(review), path, output);
+        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void Identical_pods_get_the_same_patch_with_their_own_uid_and_version()
+    {
+        var handler = new AdmissionHandler(() => InProcess.DefaultConfig, "default");
+        var pod = Reviews.SamplePod();
+        var first = Send(handler, Reviews.Review(pod, uid: "a"));
+        var second = Send(handler, Reviews.Review(pod, version: "v1beta1", uid: "b"));
+        Assert.Equal("a", first.Uid);
+        Assert.Equal("b", second.Uid);
+        Assert.Equal("admission.k8s.io/v1beta1", second.ApiVersion);
+        Assert.Equal(first.Patch, second.Patch);
+    }
+
+    [Fact]
+    public void The_namespace_path_and_config_are_part_of_the_key()
+    {
+        var config = InProcess.DefaultConfig;
+        var handler = new AdmissionHandler(() => config, "default");
+        var pod = Reviews.SamplePod();
+        Assert.NotNull(Send(handler, Reviews.Review(pod, ns: "shop")).Patch);
+        Assert.Null(Send(handler, Reviews.Review(pod, ns: "kube-system")).Patch);
+        var withNetwork = Send(handler, Reviews.Review(pod, ns: "shop"), "/inject/net/n1");
+        Assert.NotEqual(Send(handler, Reviews.Review(pod, ns: "shop")).Patch, withNetwork.Patch);
+
+        config = InProcess.Config("policy: disabled\ntemplates:\n  sidecar: 'spec: {}'\n");
+        Assert.Null(Send(handler, Reviews.Review(pod, ns: "shop")).Patch);
+    }
+
+    [Fact]
+    public void A_denial_is_remembered_as_a_denial()
+    {
+        var handler = new AdmissionHandler(() => InProcess.DefaultConfig, "default");
+        var pod = Reviews.SamplePod();
+        pod["spec"]!["volumes"] = "bad";
+        for (int i = 0; i < 2; i++)
+        {
+            var answer = Send(handler, Reviews.Review(pod, uid: "u" + i));
+            Assert.False(answer.Allowed);
+            Assert.Equal("u" + i, answer.Uid);
+            Assert.Contains("spec.volumes", answer.Message);
+        }
+    }
+}
