@@ -12,7 +12,7 @@ namespace SidecarInjector.Configuration;
 
 /// <summary>
 /// Load → validate → compile one config version from the ConfigMap's <c>config</c>, <c>values</c>
-/// (and, later, <c>mesh</c>) texts. Any problem throws <see cref="ConfigException"/>; nothing is half-loaded.
+/// and <c>mesh</c> texts. Any problem throws <see cref="ConfigException"/>; nothing is half-loaded.
 /// </summary>
 internal static class ConfigLoader
 {
