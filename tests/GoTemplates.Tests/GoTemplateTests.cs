@@ -68,7 +68,7 @@ public sealed class GoTemplateTests
     [InlineData("{{end}}", "unexpected {{end}}")]
     [InlineData("{{break}}", "{{break}} outside {{range}}")]
     [InlineData("{{\"unterminated}}", "unterminated quoted string")]
-    [InlineData("{{.a b}}", "")]
+    [InlineData("{{.a b}}", "function \"b\" not defined")]
     public void Parse_errors_name_template_line_and_column(string template, string expected)
     {
         var e = Assert.Throws<TemplateError>(() => GoTemplate.Parse("t", template, Functions));

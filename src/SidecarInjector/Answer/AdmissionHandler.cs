@@ -18,7 +18,11 @@ namespace SidecarInjector.Answer;
 /// </summary>
 internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision)
 {
-    private static readonly JsonDocumentOptions PodParseOptions = new() { MaxDepth = 64 };
+    /// <summary>
+    /// A pod with a key twice is a bad pod (as the apiserver's own decoder says), refused at parse: the
+    /// tree would otherwise fail later, inside injection, as if the bug were ours.
+    /// </summary>
+    private static readonly JsonDocumentOptions PodParseOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private const string NotPodCreate = "not a pod CREATE";
 
     [ThreadStatic]

@@ -139,4 +139,16 @@ public sealed class AdmissionHandlerTests
     {
         Assert.Equal(count, InjectPathParameters.Parse(path).Count);
     }
+
+    [Fact]
+    public void A_pod_with_a_key_twice_is_denied_as_a_bad_pod_not_an_internal_error()
+    {
+        var review = Reviews.Review(Reviews.SamplePod()).Replace("\"metadata\":{", "\"metadata\":{\"labels\":{\"x\":\"y\"},", StringComparison.Ordinal);
+
+        var answer = InProcess.Send(review);
+
+        Assert.False(answer.Allowed);
+        Assert.Contains("not valid JSON", answer.Message, StringComparison.Ordinal);
+        Assert.Contains("labels", answer.Message, StringComparison.Ordinal);
+    }
 }

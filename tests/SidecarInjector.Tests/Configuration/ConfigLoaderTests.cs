@@ -44,7 +44,7 @@ public sealed class ConfigLoaderTests
     [InlineData("alwaysInjectSelector:\n- matchExpressions:\n  - {key: a, operator: In}\n", "operator In needs values")]
     [InlineData("injectedAnnotations: [a, b]", "injectedAnnotations must be a mapping")]
     [InlineData("- just\n- a list\n", "the config must be a YAML mapping")]
-    [InlineData("policy: enabled\n  bad: indent\n", "config")]
+    [InlineData("policy: enabled\n  bad: indent\n", "config:2:6: ")]
     public void Invalid_configs_are_rejected_with_a_reason(string config, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => InProcess.Config(config));

@@ -11,7 +11,7 @@ public sealed class ConfigStoreTests
     [InlineData("templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: {{ nosuch }}\n", "function \"nosuch\" not defined")]
     [InlineData("templates:\n  sidecar: |\n    spec:\n      {{ if .Values.x }}\n", "unexpected EOF")]
     [InlineData("templates:\n  sidecar: |\n    spec:\n      containers: {{ .ObjectMeta.GenerateName }}\n", "spec.containers must be a list")]
-    [InlineData("policy: [", "config")]
+    [InlineData("policy: [", "config:2:1: ")]
     public void A_broken_template_keeps_the_previous_version_serving(string broken, string reason)
     {
         var good = "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: p-{{ .DeploymentMeta.Name }}\n        image: x\n";

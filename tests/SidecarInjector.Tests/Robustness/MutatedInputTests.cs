@@ -64,6 +64,7 @@ public sealed class MutatedInputTests
             try
             {
                 handler.Handle(Encoding.UTF8.GetBytes(review), "/inject", output);
+                AssertIsTheAnswerTo(review, Reviews.Utf8(output.WrittenSpan), round);
             }
             catch (AdmissionDecodeException)
             {
@@ -72,6 +73,36 @@ public sealed class MutatedInputTests
             {
                 Assert.Fail($"round {round}: {e.GetType().Name}: {e.Message}\n{review}");
             }
+        }
+    }
+
+    /// <summary>
+    /// An answer is a real AdmissionReview for this request: its uid (when the mutated request still
+    /// has one a JSON reader can find), a patch only with allowed, and a patch that applies to the pod.
+    /// </summary>
+    private static void AssertIsTheAnswerTo(string review, string answerJson, int round)
+    {
+        var answer = Reviews.Parse(answerJson);
+        System.Text.Json.Nodes.JsonNode? request = null;
+        try
+        {
+            using var strict = System.Text.Json.JsonDocument.Parse(review, new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false });
+            request = System.Text.Json.Nodes.JsonNode.Parse(review)?["request"];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // The handler's reader accepted what a strict reader does not (a key twice): uid unchecked.
+        }
+        if (request?["uid"] is System.Text.Json.Nodes.JsonValue uid && uid.TryGetValue<string>(out var expected))
+        {
+            Assert.True(expected == answer.Uid, $"round {round}: answer uid '{answer.Uid}', request uid '{expected}'");
+        }
+        Assert.True(answer.Allowed || answer.Patch is null, $"round {round}: a denial carries a patch");
+        if (answer.Patch is not null && request?["object"] is System.Text.Json.Nodes.JsonObject pod)
+        {
+            // The apiserver applies the patch to the object it sent; it must apply.
+            var patched = IndependentJsonPatch.Apply(pod.ToJsonString(), answer.Patch);
+            Assert.Contains("istio-proxy", patched, StringComparison.Ordinal);
         }
     }
 
