@@ -53,21 +53,3 @@ internal sealed class InjectionMemo
         Volatile.Write(ref _slots[hash & (SlotCount - 1)], new Entry(hash, config, ns, path.ToString(), pod.ToArray(), answer));
     }
 }
-
-/// <summary>The part of an answer that does not depend on the request's uid or version.</summary>
-internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReason, string? message, byte[]? quotedPatch,
-    string rule, string pod)
-{
-    public InjectionOutcome Outcome { get; } = outcome;
-    public string? FailureReason { get; } = failureReason;
-    public string? Message { get; } = message;
-
-    /// <summary>What decided the outcome (<c>policy enabled</c>, <c>label sidecar.istio.io/inject="false"</c>, …), for the log.</summary>
-    public string Rule { get; } = rule;
-
-    /// <summary>The pod's name or generateName (identical pod bytes share it), for the log.</summary>
-    public string Pod { get; } = pod;
-
-    /// <summary>The patch as a JSON string token (quotes included, base64 inside), or null for no patch.</summary>
-    public byte[]? QuotedPatch { get; } = quotedPatch;
-}

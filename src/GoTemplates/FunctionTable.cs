@@ -1,11 +1,5 @@
 namespace GoTemplates;
 
-/// <summary>A template function: arguments in, a value out; throw <see cref="FunctionException"/> for a user error.</summary>
-internal delegate object? TemplateFunction(object?[] args);
-
-/// <summary>An error raised by a function, reported by the evaluator with the template position.</summary>
-internal sealed class FunctionException(string message) : Exception(message);
-
 /// <summary>The functions a template may call, known at parse time.</summary>
 internal sealed class FunctionTable
 {
@@ -24,5 +18,4 @@ internal sealed class FunctionTable
 
     /// <summary>and/or short-circuit and are evaluated by the evaluator itself.</summary>
     public static bool IsControlFunction(string name) => name is "and" or "or";
-
 }
