@@ -12,7 +12,28 @@ namespace SidecarInjector.Decide;
 /// </summary>
 internal static class PodFactsReader
 {
+    /// <summary>
+    /// Reads the facts; a field of the wrong type is refused with the message of the one table of pod
+    /// field types (<see cref="PodFieldTypes"/>, through <see cref="PodShape"/>), so both readers say the same.
+    /// </summary>
     public static PodFacts Read(ReadOnlySpan<byte> pod, string requestNamespace)
+    {
+        try
+        {
+            return ReadFacts(pod, requestNamespace);
+        }
+        catch (MistypedField)
+        {
+            // Cold path: the table names the field and what it must be.
+            PodShape.Check(pod);
+            throw new InvalidOperationException("PodFactsReader refused a pod that PodFieldTypes accepts: the two readers disagree");
+        }
+    }
+
+    /// <summary>A field this reader reads has the wrong JSON type; the table says which and how.</summary>
+    private sealed class MistypedField : Exception;
+
+    private static PodFacts ReadFacts(ReadOnlySpan<byte> pod, string requestNamespace)
     {
         var facts = new PodFacts { Namespace = requestNamespace };
         var reader = new Utf8JsonReader(pod, AdmissionReviewReader.Options);
@@ -28,7 +49,7 @@ internal static class PodFactsReader
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
-                    throw new InjectionException("pod field metadata must be a mapping");
+                    throw new MistypedField();
                 }
             }
             else if (reader.ValueTextEquals("spec"u8))
@@ -40,7 +61,7 @@ internal static class PodFactsReader
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
-                    throw new InjectionException("pod field spec must be a mapping");
+                    throw new MistypedField();
                 }
             }
             else
@@ -58,11 +79,11 @@ internal static class PodFactsReader
         {
             if (reader.ValueTextEquals("labels"u8))
             {
-                facts.Labels = ReadStringMap(ref reader, "metadata.labels");
+                facts.Labels = ReadStringMap(ref reader);
             }
             else if (reader.ValueTextEquals("annotations"u8))
             {
-                facts.Annotations = ReadStringMap(ref reader, "metadata.annotations");
+                facts.Annotations = ReadStringMap(ref reader);
             }
             else if (reader.ValueTextEquals("name"u8) || (reader.ValueTextEquals("generateName"u8) && facts.Name.Length == 0))
             {
@@ -86,7 +107,7 @@ internal static class PodFactsReader
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
-                    throw new InjectionException("pod field metadata.namespace must be a string");
+                    throw new MistypedField();
                 }
             }
             else
@@ -108,7 +129,7 @@ internal static class PodFactsReader
                 {
                     JsonTokenType.True => true,
                     JsonTokenType.False or JsonTokenType.Null => false,
-                    _ => throw new InjectionException("pod field spec.hostNetwork must be a boolean"),
+                    _ => throw new MistypedField(),
                 };
             }
             else
@@ -119,7 +140,7 @@ internal static class PodFactsReader
         }
     }
 
-    private static IReadOnlyDictionary<string, string> ReadStringMap(ref Utf8JsonReader reader, string field)
+    private static IReadOnlyDictionary<string, string> ReadStringMap(ref Utf8JsonReader reader)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -128,18 +149,20 @@ internal static class PodFactsReader
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new InjectionException($"pod field {field} must be a mapping of strings");
+            throw new MistypedField();
         }
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var key = reader.GetString()!;
             reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
+            // A null value is Go's zero value for map[string]string: "" (a YAML `key:` with nothing after it).
+            map[key] = reader.TokenType switch
             {
-                throw new InjectionException($"pod field {field}[\"{key}\"] must be a string");
-            }
-            map[key] = reader.GetString()!;
+                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.Null => "",
+                _ => throw new MistypedField(),
+            };
         }
         return map;
     }

@@ -31,6 +31,14 @@ internal static class PodShape
         Check(document.RootElement);
     }
 
+    /// <summary>The pod's own bytes (the decision's reader, on its cold path).</summary>
+    public static void Check(ReadOnlySpan<byte> pod)
+    {
+        var reader = new Utf8JsonReader(pod, AdmissionReviewReader.Options);
+        using var document = JsonDocument.ParseValue(ref reader);
+        Check(document.RootElement);
+    }
+
     public static void Check(JsonElement pod)
     {
         try

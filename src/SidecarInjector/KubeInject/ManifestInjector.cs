@@ -111,13 +111,8 @@ internal static class ManifestInjector
         };
         // Before anything reads it: a field of the wrong type is refused with its path.
         PodShape.Check(pod);
-        var facts = new PodFacts
-        {
-            Namespace = ns,
-            HostNetwork = pod["spec"]?["hostNetwork"] is JsonValue h && h.TryGetValue<bool>(out var b) && b,
-            Labels = StringMap(pod["metadata"]?["labels"]),
-            Annotations = StringMap(pod["metadata"]?["annotations"]),
-        };
+        // The same facts reader as the webhook's, so both paths decide from the same reading.
+        var facts = PodFactsReader.Read(Encoding.UTF8.GetBytes(pod.ToJsonString()), ns);
         if (facts.HostNetwork)
         {
             warnings.Add($"===> Skipping injection because {fullName} has host networking enabled");
@@ -138,19 +133,6 @@ internal static class ManifestInjector
 
     /// <summary>A mapping field of a mapping; null when either is missing or not a mapping.</summary>
     private static JsonObject? Field(JsonObject? parent, string name) => parent?[name] as JsonObject;
-
-    private static Dictionary<string, string> StringMap(JsonNode? node)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (node is JsonObject o)
-        {
-            foreach (var (k, v) in o)
-            {
-                map[k] = v?.ToString() ?? "";
-            }
-        }
-        return map;
-    }
 
     /// <summary>
     /// Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---"; each with the
