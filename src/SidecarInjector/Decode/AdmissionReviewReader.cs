@@ -28,7 +28,7 @@ internal static class AdmissionReviewReader
         var reader = new Utf8JsonReader(body, Options);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AdmissionDecodeException("request body must be a JSON AdmissionReview object");
+            Throw.BadReview("request body must be a JSON AdmissionReview object");
         }
         string? apiVersion = null, kind = null;
         AdmissionRequest request = default;
@@ -53,7 +53,7 @@ internal static class AdmissionReviewReader
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
-                    throw new AdmissionDecodeException("request must be an object");
+                    Throw.BadReview("request must be an object");
                 }
             }
             else
@@ -68,7 +68,7 @@ internal static class AdmissionReviewReader
         }
         if (kind != "AdmissionReview")
         {
-            throw new AdmissionDecodeException($"expected kind AdmissionReview, got '{kind}'");
+            Throw.BadReview($"expected kind AdmissionReview, got '{kind}'");
         }
         var version = apiVersion switch
         {
@@ -78,11 +78,11 @@ internal static class AdmissionReviewReader
         };
         if (!hasRequest)
         {
-            throw new AdmissionDecodeException("AdmissionReview has no request");
+            Throw.BadReview("AdmissionReview has no request");
         }
         if (!request.HasUid)
         {
-            throw new AdmissionDecodeException("AdmissionReview request has no uid");
+            Throw.BadReview("AdmissionReview request has no uid");
         }
         request.Version = version;
         return request;
@@ -152,7 +152,7 @@ internal static class AdmissionReviewReader
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
-                    throw new AdmissionDecodeException("request.object must be an object");
+                    Throw.BadReview("request.object must be an object");
                 }
             }
             else
@@ -174,7 +174,7 @@ internal static class AdmissionReviewReader
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new AdmissionDecodeException("request.kind must be an object");
+            Throw.BadReview("request.kind must be an object");
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {

@@ -47,7 +47,7 @@ internal static class PodShape
         }
         catch (PodFieldTypes.Violation violation)
         {
-            throw new InjectionException($"pod field {violation.Path} must be {violation.Expected}{Shown(violation.Value)}");
+            Throw.BadPod($"pod field {violation.Path} must be {violation.Expected}{Shown(violation.Value)}");
         }
     }
 

@@ -43,7 +43,7 @@ internal static class AnnotationValidation
         if (errors.Count > 0)
         {
             errors.Sort(StringComparer.Ordinal);
-            throw new InjectionException("annotation validation failed: " + string.Join("; ", errors));
+            Throw.BadPod("annotation validation failed: " + string.Join("; ", errors));
         }
     }
 

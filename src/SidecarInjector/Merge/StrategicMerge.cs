@@ -67,7 +67,7 @@ internal static class StrategicMerge
                 default:
                     if (existing is JsonObject or JsonArray)
                     {
-                        throw new InjectionException($"pod field {childPath} is a {JsonKinds.Name(existing)}, but the template sets a value");
+                        Throw.BadPod($"pod field {childPath} is a {JsonKinds.Name(existing)}, but the template sets a value");
                     }
                     target[key] = value.DeepClone();
                     break;
@@ -256,7 +256,7 @@ internal static class StrategicMerge
         var actual = existing.GetValueKind();
         if (actual != kind && actual != JsonValueKind.Null)
         {
-            throw new InjectionException($"pod field {path} is a {JsonKinds.Name(existing)}, but the template merges a {JsonKinds.Name(kind)} into it");
+            Throw.BadPod($"pod field {path} is a {JsonKinds.Name(existing)}, but the template merges a {JsonKinds.Name(kind)} into it");
         }
     }
 
