@@ -30,12 +30,15 @@ internal sealed partial class CertificateStore
 
     private readonly List<SslApplicationProtocol> _alpn;
 
-    public CertificateStore(string certFile, string keyFile, List<SslApplicationProtocol> alpn, ILogger logger)
+    private readonly TimeProvider _clock;
+
+    public CertificateStore(string certFile, string keyFile, List<SslApplicationProtocol> alpn, ILogger logger, TimeProvider? clock = null)
     {
         _alpn = alpn;
         _certFile = certFile;
         _keyFile = keyFile;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
     }
 
     /// <summary>A store that serves one fixed certificate (the --dev self-signed one) and never reloads.</summary>
@@ -43,18 +46,26 @@ internal sealed partial class CertificateStore
     {
         _alpn = alpn;
         _logger = logger;
+        _clock = TimeProvider.System;
     }
 
     /// <summary>Serves <paramref name="certificate"/> from now on (for the --dev store).</summary>
     public void Use(X509Certificate2 certificate)
     {
-        NotAfter = certificate.NotAfter;
+        NotAfter = certificate.NotAfter.ToUniversalTime();
+        InjectorMetrics.CertificateExpires(NotAfter);
         Subject = certificate.Subject;
         Volatile.Write(ref _current, BuildOptionsInBackground(certificate, [], _alpn));
     }
 
     /// <summary>Whether a valid pair is loaded (its TLS context may still be in the making).</summary>
     public bool IsLoaded => Volatile.Read(ref _current) is not null;
+
+    /// <summary>
+    /// Whether what is loaded can serve now: loaded and not expired. A certificate that expires while
+    /// it serves makes every apiserver call fail its TLS check, so readiness says so instead of 200.
+    /// </summary>
+    public bool IsServable => IsLoaded && NotAfter > _clock.GetUtcNow().UtcDateTime;
 
     /// <summary>The TLS options for a new connection; waits only if the context is still being built.</summary>
     public ValueTask<SslServerAuthenticationOptions> ForNextHandshake() => Volatile.Read(ref _current) is { } current
@@ -92,6 +103,17 @@ internal sealed partial class CertificateStore
             try
             {
                 var leaf = X509Certificate2.CreateFromPem(certPem, keyPem);
+                // An expired or not-yet-valid certificate never replaces the one serving (a rotation
+                // that wrote a stale Secret, a clock skew): the apiserver would refuse every handshake.
+                var now = _clock.GetUtcNow().UtcDateTime;
+                if (leaf.NotAfter.ToUniversalTime() <= now)
+                {
+                    return Fail($"certificate {leaf.Subject} expired at {leaf.NotAfter.ToUniversalTime():u}");
+                }
+                if (leaf.NotBefore.ToUniversalTime() > now)
+                {
+                    return Fail($"certificate {leaf.Subject} is not valid until {leaf.NotBefore.ToUniversalTime():u}");
+                }
                 var chain = new X509Certificate2Collection();
                 chain.ImportFromPem(certPem);
                 var intermediates = new X509Certificate2Collection();
@@ -104,8 +126,9 @@ internal sealed partial class CertificateStore
                 }
                 _lastSeen = seen;
                 Volatile.Write(ref _current, BuildOptionsInBackground(leaf, intermediates, _alpn));
-                NotAfter = leaf.NotAfter;
+                NotAfter = leaf.NotAfter.ToUniversalTime();
                 Subject = leaf.Subject;
+                InjectorMetrics.CertificateExpires(NotAfter);
                 LastError = null;
                 InjectorMetrics.CertificateReloaded(success: true);
                 LogLoaded(_logger, leaf.Subject, leaf.NotAfter, leaf.Thumbprint);

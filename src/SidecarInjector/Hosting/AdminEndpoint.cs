@@ -30,7 +30,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         }
     }
 
-    public bool IsReady => !drain.Draining && config.Current is not null && certificates.IsLoaded;
+    public bool IsReady => !drain.Draining && config.Current is not null && certificates.IsServable;
 
     private Task Readiness(HttpContext context)
     {
@@ -50,6 +50,11 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         if (!certificates.IsLoaded)
         {
             reasons.Add("no serving certificate: " + (certificates.LastError ?? "not loaded yet"));
+        }
+        else if (!certificates.IsServable)
+        {
+            reasons.Add($"the serving certificate expired at {certificates.NotAfter:u}" +
+                (certificates.LastError is { } error ? "; the mounted one is not usable either: " + error : ""));
         }
         return Text(context, StatusCodes.Status503ServiceUnavailable, string.Join("\n", reasons));
     }

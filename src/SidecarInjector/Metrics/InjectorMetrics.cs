@@ -73,6 +73,16 @@ internal static class InjectorMetrics
         }
     }
 
+    private static long s_certificateExpiry;
+
+    /// <summary>When the serving certificate expires (Unix seconds): alert well before it.</summary>
+    private static readonly ObservableGauge<long> CertificateExpiry = Meter.CreateObservableGauge(
+        "sidecar_injector_certificate_expiry_timestamp_seconds", () => Interlocked.Read(ref s_certificateExpiry),
+        unit: "s", description: "Expiry of the serving certificate in use, as Unix time in seconds.");
+
+    public static void CertificateExpires(DateTime notAfterUtc) =>
+        Interlocked.Exchange(ref s_certificateExpiry, new DateTimeOffset(notAfterUtc, TimeSpan.Zero).ToUnixTimeSeconds());
+
     public static void CertificateReloaded(bool success) =>
         CertificateReloads.Add(1, new KeyValuePair<string, object?>("result", success ? "success" : "failure"));
 

@@ -16,13 +16,15 @@ internal sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        Ca = request.CreateSelfSigned(now.AddHours(-1), now.AddDays(10));
+        // Wide enough for leaves that are already expired or not yet valid.
+        Ca = request.CreateSelfSigned(now.AddDays(-30), now.AddDays(60));
     }
 
     public X509Certificate2 Ca { get; }
 
     /// <summary>A leaf for the webhook Service name and loopback; returns (certificate PEM with chain, key PEM, thumbprint).</summary>
-    public (string CertPem, string KeyPem, string Thumbprint) IssueServing(string commonName = "sidecar-injector.sidecar-injector.svc")
+    public (string CertPem, string KeyPem, string Thumbprint) IssueServing(string commonName = "sidecar-injector.sidecar-injector.svc",
+        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
@@ -37,7 +39,7 @@ internal sealed class TestCertificates : IDisposable
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7f;
         var now = DateTimeOffset.UtcNow;
-        using var leaf = request.Create(Ca, now.AddMinutes(-5), now.AddDays(5), serial);
+        using var leaf = request.Create(Ca, notBefore ?? now.AddMinutes(-5), notAfter ?? now.AddDays(5), serial);
         var certPem = leaf.ExportCertificatePem() + "\n" + Ca.ExportCertificatePem() + "\n";
         return (certPem, key.ExportPkcs8PrivateKeyPem(), leaf.Thumbprint);
     }
