@@ -6,16 +6,33 @@ namespace SidecarInjector.Answer;
 /// Answers for pods already seen. A ReplicaSet's pods reach the webhook byte-identical
 /// (generateName, no name, no uid), so a scale-up of N pods costs one injection and N-1 lookups.
 /// Keyed by the exact pod bytes, the request namespace, the path (cluster/network env) and the
-/// config snapshot; a direct-mapped table, so a lookup allocates nothing and memory stays bounded.
+/// config snapshot; a direct-mapped table, so a lookup allocates nothing. Memory is bounded in bytes,
+/// not only in entries: a pod whose bytes and answer exceed <see cref="MaxEntryBytes"/> is not kept
+/// (a 1 MiB pod is rarely created twice), and all entries together stay under <see cref="BudgetBytes"/>.
 /// </summary>
-internal sealed class InjectionMemo
+internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudgetBytes)
 {
     private const int SlotCount = 256;
+
+    /// <summary>Largest pod plus answer kept: realistic pods are a few KiB, Istio's largest corpus pod ~100 KiB.</summary>
+    public const int MaxEntryBytes = 256 * 1024;
+
+    /// <summary>All entries together, sized for a 128 MiB pod (a .NET heap of ~96 MiB).</summary>
+    public const long DefaultBudgetBytes = 16 * 1024 * 1024;
+
     private readonly Entry?[] _slots = new Entry?[SlotCount];
+    private long _bytes;
+
+    /// <summary>Bytes held by the entries now (pod bytes, path and answer).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>One remembered answer; immutable once published.</summary>
     internal sealed class Entry(int hash, ConfigSnapshot config, string ns, string path, byte[] pod, CachedAnswer answer)
     {
+        /// <summary>What this entry keeps alive, roughly: the pod's bytes, the path and the answer's patch and texts.</summary>
+        public long Size { get; } = pod.Length + path.Length * 2L + (answer.QuotedPatch?.Length ?? 0)
+            + (answer.Message?.Length ?? 0) * 2L + answer.Rule.Length * 2L + answer.Pod.Length * 2L + 256;
+
         public int Hash { get; } = hash;
         public ConfigSnapshot Config { get; } = config;
         public string Namespace { get; } = ns;
@@ -48,8 +65,24 @@ internal sealed class InjectionMemo
         return null;
     }
 
+    /// <summary>Keeps the answer unless it is too large for an entry or for what is left of the budget.</summary>
     public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> pod, CachedAnswer answer)
     {
-        Volatile.Write(ref _slots[hash & (SlotCount - 1)], new Entry(hash, config, ns, path.ToString(), pod.ToArray(), answer));
+        long estimate = pod.Length + (answer.QuotedPatch?.Length ?? 0);
+        if (estimate > MaxEntryBytes)
+        {
+            return;
+        }
+        var entry = new Entry(hash, config, ns, path.ToString(), pod.ToArray(), answer);
+        ref var slot = ref _slots[hash & (SlotCount - 1)];
+        var previous = Volatile.Read(ref slot);
+        // Over budget after replacing what the slot holds: keep what is there. (Racing writers may
+        // overshoot by a few entries for a moment; each replacement settles the count.)
+        if (Interlocked.Read(ref _bytes) - (previous?.Size ?? 0) + entry.Size > budgetBytes)
+        {
+            return;
+        }
+        previous = Interlocked.Exchange(ref slot, entry);
+        Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
     }
 }

@@ -17,6 +17,8 @@ internal sealed record ServeOptions
     public bool Dev { get; init; }
     public bool EnableHttp2 { get; init; }
     public long MaxRequestBytes { get; init; } = 7 * 1024 * 1024;
+    /// <summary>Open connections on the webhook port at most (the admin port is not counted, so probes still answer).</summary>
+    public int MaxConnections { get; init; } = 512;
     public string Revision { get; init; } = "default";
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);

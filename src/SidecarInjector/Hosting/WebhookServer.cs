@@ -123,6 +123,8 @@ internal static partial class WebhookServer
             Listen(kestrel, options.ListenAddress, options.Port, listen =>
             {
                 listen.Protocols = options.EnableHttp2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                // Before TLS, so that a connection over the cap costs no handshake.
+                listen.Use(ConnectionCap.Middleware(options.MaxConnections));
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     OnConnection = _ => certificates.ForNextHandshake(),

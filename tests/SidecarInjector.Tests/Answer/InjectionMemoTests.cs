@@ -59,4 +59,53 @@ public sealed class InjectionMemoTests
             Assert.Contains("spec.volumes", answer.Message);
         }
     }
+
+    private static CachedAnswer Answer(int patchBytes) =>
+        new(InjectionOutcome.Injected, null, null, new byte[patchBytes], "policy enabled", "web-");
+
+    [Fact]
+    public void A_pod_too_large_for_an_entry_is_answered_but_not_kept()
+    {
+        var memo = new InjectionMemo();
+        var pod = new byte[InjectionMemo.MaxEntryBytes];
+        var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(1024));
+
+        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
+        Assert.Equal(0, memo.Bytes);
+    }
+
+    [Fact]
+    public void All_entries_together_stay_under_the_byte_budget()
+    {
+        const long budget = 64 * 1024;
+        var memo = new InjectionMemo(budget);
+        int kept = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            var pod = Encoding.UTF8.GetBytes($"{{\"pod\":{i},\"pad\":\"{new string('x', 4000)}\"}}");
+            var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(2000));
+            kept += memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod) is null ? 0 : 1;
+            Assert.InRange(memo.Bytes, 0, budget);
+        }
+        // About ten ~6 KB entries fit at a time (a colliding slot frees its bytes for the next);
+        // most of the 200 were answered without being kept.
+        Assert.InRange(kept, 5, 40);
+    }
+
+    [Fact]
+    public void Replacing_a_slot_gives_its_bytes_back()
+    {
+        var memo = new InjectionMemo();
+        var pod = Encoding.UTF8.GetBytes("{\"pod\":1}");
+        var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
+        var once = memo.Bytes;
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
+
+        Assert.Equal(once, memo.Bytes);
+    }
 }
