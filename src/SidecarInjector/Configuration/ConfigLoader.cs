@@ -20,6 +20,9 @@ internal static class ConfigLoader
     public const string ValuesFile = "values";
     public const string MeshFile = "mesh";
 
+    /// <summary>A ConfigMap holds at most 1 MiB: anything larger did not come from one, and is not read.</summary>
+    public const long MaxConfigBytes = 1024 * 1024;
+
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
         "policy", "alwaysInjectSelector", "neverInjectSelector", "injectedAnnotations",
@@ -48,6 +51,17 @@ internal static class ConfigLoader
         if (!File.Exists(configPath))
         {
             throw new ConfigException(configPath, 0, 0, "file not found");
+        }
+        long total = 0;
+        foreach (var name in new[] { ConfigFile, ValuesFile, MeshFile })
+        {
+            var path = Path.Combine(directory, name);
+            total += File.Exists(path) ? new FileInfo(path).Length : 0;
+        }
+        if (total > MaxConfigBytes)
+        {
+            throw new ConfigException(directory, 0, 0,
+                $"config, values and mesh are {total} bytes together, more than a ConfigMap can hold ({MaxConfigBytes})");
         }
         return new ConfigFiles(directory, File.ReadAllBytes(configPath), ReadOptional(ValuesFile), ReadOptional(MeshFile));
 

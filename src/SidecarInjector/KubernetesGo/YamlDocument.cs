@@ -34,7 +34,8 @@ internal static class YamlDocument
             while (parser.TryConsume<DocumentStart>(out _))
             {
                 var anchors = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-                JsonNode? root = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(parser, anchors, sourceName, depth: 0);
+                var budget = new NodeBudget();
+                JsonNode? root = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(parser, anchors, sourceName, depth: 0, budget);
                 parser.Consume<DocumentEnd>();
                 result.Add(root);
             }
@@ -55,7 +56,51 @@ internal static class YamlDocument
 
     private const int MaxDepth = 200;
 
-    private static JsonNode? ReadNode(IParser parser, Dictionary<string, JsonNode?> anchors, string source, int depth)
+    /// <summary>
+    /// Nodes one document may make, aliases expanded. A "billion laughs" document of 2 KB expands to
+    /// billions of nodes (gigabytes) through aliases of aliases; real ConfigMaps and manifests stay far
+    /// below this (Istio's whole injection ConfigMap is a few thousand).
+    /// </summary>
+    public const long MaxNodes = 250_000;
+
+    /// <summary>What is left of <see cref="MaxNodes"/> for the document being read.</summary>
+    private sealed class NodeBudget
+    {
+        public long Remaining = MaxNodes;
+
+        public void Spend(long nodes, string source, Mark at)
+        {
+            Remaining -= nodes;
+            if (Remaining < 0)
+            {
+                throw new ConfigException(source, (int)at.Line, (int)at.Column,
+                    $"YAML expands to more than {MaxNodes} nodes (aliases that repeat aliases?)");
+            }
+        }
+    }
+
+    private static long CountNodes(JsonNode? node)
+    {
+        long count = 1;
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, v) in o)
+                {
+                    count += CountNodes(v);
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    count += CountNodes(item);
+                }
+                break;
+        }
+        return count;
+    }
+
+    private static JsonNode? ReadNode(IParser parser, Dictionary<string, JsonNode?> anchors, string source, int depth, NodeBudget budget)
     {
         if (depth > MaxDepth)
         {
@@ -69,11 +114,14 @@ internal static class YamlDocument
             {
                 throw new ConfigException(source, (int)alias.Start.Line, (int)alias.Start.Column, "unknown alias *" + alias.Value.Value);
             }
+            // Paid before the copy is made: the copy is what would exhaust memory.
+            budget.Spend(CountNodes(target), source, alias.Start);
             return target?.DeepClone();
         }
 
         if (parser.TryConsume<Scalar>(out var scalar))
         {
+            budget.Spend(1, source, scalar.Start);
             var value = ScalarToNode(scalar);
             Remember(anchors, scalar.Anchor, value);
             return value;
@@ -81,10 +129,11 @@ internal static class YamlDocument
 
         if (parser.TryConsume<SequenceStart>(out var sequenceStart))
         {
+            budget.Spend(1, source, sequenceStart.Start);
             var array = new JsonArray();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                array.Add(ReadNode(parser, anchors, source, depth + 1));
+                array.Add(ReadNode(parser, anchors, source, depth + 1, budget));
             }
             Remember(anchors, sequenceStart.Anchor, array);
             return array;
@@ -92,13 +141,14 @@ internal static class YamlDocument
 
         if (parser.TryConsume<MappingStart>(out var mappingStart))
         {
+            budget.Spend(1, source, mappingStart.Start);
             var map = new JsonObject();
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = parser.Current!;
                 // Keys of Kubernetes objects are strings: a plain `y` or `on` key stays a string.
-                var keyNode = keyEvent is Scalar keyScalar ? ConsumeKey(parser, keyScalar, anchors) : ReadNode(parser, anchors, source, depth + 1);
-                var value = ReadNode(parser, anchors, source, depth + 1);
+                var keyNode = keyEvent is Scalar keyScalar ? ConsumeKey(parser, keyScalar, anchors) : ReadNode(parser, anchors, source, depth + 1, budget);
+                var value = ReadNode(parser, anchors, source, depth + 1, budget);
                 if (keyNode is JsonValue keyValue && keyValue.GetValueKind() == System.Text.Json.JsonValueKind.String
                     && keyValue.GetValue<string>() == "<<" && keyEvent is Scalar { IsQuotedImplicit: false, Style: ScalarStyle.Plain })
                 {

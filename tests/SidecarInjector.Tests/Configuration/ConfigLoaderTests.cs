@@ -84,4 +84,22 @@ public sealed class ConfigLoaderTests
         Assert.Equal(a.Version, b.Version);
         Assert.NotEqual(a.Version, c.Version);
     }
+
+    [Fact]
+    public void A_config_directory_larger_than_a_configmap_is_not_read()
+    {
+        var dir = Directory.CreateTempSubdirectory("config-too-large");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "config"), "policy: enabled\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "values"), "{\"pad\":\"" + new string('x', (int)ConfigLoader.MaxConfigBytes) + "\"}");
+
+            var e = Assert.Throws<ConfigException>(() => ConfigLoader.ReadDirectory(dir.FullName));
+            Assert.Contains("more than a ConfigMap can hold", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -43,4 +43,30 @@ public sealed class YamlDocumentTests
         var node = YamlDocument.Parse("t: |\n  line1\n  line2\n", "test");
         Assert.Equal("line1\nline2\n", node!["t"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void Aliases_of_aliases_cannot_expand_past_the_node_budget()
+    {
+        // "Billion laughs": 2 KB of YAML that expands to 10^9 nodes.
+        var yaml = new System.Text.StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (char level = 'b'; level <= 'i'; level++)
+        {
+            var previous = (char)(level - 1);
+            yaml.Append(level).Append(": &").Append(level).Append(" [")
+                .Append(string.Join(", ", Enumerable.Repeat("*" + previous, 10))).Append("]\n");
+        }
+
+        var e = Assert.Throws<ConfigException>(() => YamlDocument.Parse(yaml.ToString(), "config"));
+        Assert.Contains($"more than {YamlDocument.MaxNodes} nodes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ordinary_aliases_still_expand()
+    {
+        var node = YamlDocument.Parse("base: &b {cpu: 100m}\nx: *b\ny: {<<: *b, memory: 1Gi}\n", "config")!;
+
+        Assert.Equal("100m", (string?)node["x"]!["cpu"]);
+        Assert.Equal("100m", (string?)node["y"]!["cpu"]);
+        Assert.Equal("1Gi", (string?)node["y"]!["memory"]);
+    }
 }
