@@ -17,6 +17,14 @@ internal sealed class Evaluator
     /// <summary>Loop iterations one execution may run: enough for any pod, not for a runaway range.</summary>
     internal const int MaxIterations = 1_000_000;
 
+    /// <summary>
+    /// Commands and template calls one execution may evaluate. Istio's sidecar template takes a few
+    /// thousand per pod; a template that calls itself twice per level would take 2^depth.
+    /// </summary>
+    internal const long MaxSteps = 5_000_000;
+
+    private long _steps;
+
     private int _iterations;
 
     private readonly string _name;
@@ -203,6 +211,7 @@ internal sealed class Evaluator
         {
             throw Error(call, $"no such template \"{call.Name}\"");
         }
+        Step(call);
         if (++_depth > MaxTemplateDepth)
         {
             throw Error(call, "exceeded maximum template depth (" + MaxTemplateDepth + ")");
@@ -273,6 +282,7 @@ internal sealed class Evaluator
 
     private object? EvalCommand(object? dot, CommandNode command, object? final, bool hasFinal)
     {
+        Step(command);
         var first = command.Args[0];
         switch (first)
         {
@@ -394,13 +404,29 @@ internal sealed class Evaluator
         {
             values[count - 1] = final;
         }
+        object? result;
         try
         {
-            return entry.Function(values);
+            result = entry.Function(values);
         }
         catch (FunctionException e)
         {
             throw Error(function, $"error calling {function.Name}: {e.Message}");
+        }
+        // An intermediate value counts like output: a string that doubles on each call would
+        // otherwise take the memory long before anything is written.
+        if (result is string text && text.Length > MaxOutputChars)
+        {
+            throw Error(function, $"{function.Name} made a value larger than {MaxOutputChars} characters");
+        }
+        return result;
+    }
+
+    private void Step(Node at)
+    {
+        if (++_steps > MaxSteps)
+        {
+            throw Error(at, $"more than {MaxSteps} evaluation steps");
         }
     }
 
