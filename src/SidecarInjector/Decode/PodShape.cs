@@ -26,9 +26,8 @@ internal static class PodShape
             Check(raw);
             return;
         }
-        // A pod built from YAML (kube-inject) or already read: check its JSON text, off the hot path.
-        using var document = JsonDocument.Parse(pod.ToJsonString());
-        Check(document.RootElement);
+        // A pod already read (or a runtime that hides raw JSON): check its JSON text, off the hot path.
+        Check(System.Text.Encoding.UTF8.GetBytes(pod.ToJsonString()));
     }
 
     /// <summary>The pod's own bytes (the decision's reader, on its cold path).</summary>

@@ -110,9 +110,11 @@ internal static class ManifestInjector
             ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
         };
         // Before anything reads it: a field of the wrong type is refused with its path.
-        PodShape.Check(pod);
+        // Serialised once: the type check and the decision's reader both read these bytes.
+        var podBytes = Encoding.UTF8.GetBytes(pod.ToJsonString());
+        PodShape.Check(podBytes);
         // The same facts reader as the webhook's, so both paths decide from the same reading.
-        var facts = PodFactsReader.Read(Encoding.UTF8.GetBytes(pod.ToJsonString()), ns);
+        var facts = PodFactsReader.Read(podBytes, ns);
         if (facts.HostNetwork)
         {
             warnings.Add($"===> Skipping injection because {fullName} has host networking enabled");
