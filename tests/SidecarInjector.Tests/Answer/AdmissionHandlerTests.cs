@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
-using SidecarInjector.Decide;
 using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;

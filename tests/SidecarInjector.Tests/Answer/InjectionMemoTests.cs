@@ -1,7 +1,5 @@
 using System.Text;
 using SidecarInjector.Answer;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 

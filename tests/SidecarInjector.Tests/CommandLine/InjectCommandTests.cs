@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using SidecarInjector.CommandLine;
-using SidecarInjector.Configuration;
-using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.CommandLine;
 

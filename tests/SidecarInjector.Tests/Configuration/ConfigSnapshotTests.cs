@@ -1,4 +1,3 @@
-using SidecarInjector.Configuration;
 using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 

@@ -2,12 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
 using SidecarInjector.KubeInject;
-using SidecarInjector.Merge;
 using SidecarInjector.Tests.Support;
 using Xunit.Abstractions;
 

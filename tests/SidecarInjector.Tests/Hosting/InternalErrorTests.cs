@@ -2,8 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Answer;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Hosting;
 using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;

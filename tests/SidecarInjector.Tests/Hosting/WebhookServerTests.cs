@@ -1,9 +1,6 @@
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using System.Text.Json.Nodes;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Hosting;

@@ -1,8 +1,5 @@
 using System.Text.Json.Nodes;
-using GoTemplates;
-using SidecarInjector.Configuration;
 using SidecarInjector.KubernetesGo;
-using SidecarInjector.Render;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.KubernetesGo;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using SidecarInjector.Configuration;
-using SidecarInjector.Errors;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Merge;

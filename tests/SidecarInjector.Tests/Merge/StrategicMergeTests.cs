@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
-using SidecarInjector.KubeInject;
 using SidecarInjector.KubernetesGo;
 using SidecarInjector.Merge;
 

@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using GoTemplates;
-using SidecarInjector.KubernetesGo;
 using SidecarInjector.Render;
 
 namespace SidecarInjector.Tests.Render;

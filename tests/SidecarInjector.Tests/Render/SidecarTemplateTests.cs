@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using GoTemplates;
 using SidecarInjector.Configuration;
-using SidecarInjector.KubernetesGo;
 using SidecarInjector.Render;
 using SidecarInjector.Tests.Support;
 

@@ -1,8 +1,6 @@
 using System.Text;
 using SidecarInjector.Answer;
 using SidecarInjector.CommandLine;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;

@@ -1,7 +1,5 @@
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Json;
 
 namespace SidecarInjector.Tests.Support;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
 
 namespace SidecarInjector.Tests.Support;
