@@ -6,7 +6,6 @@ using SidecarInjector.Decide;
 using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
-using SidecarInjector.KubeInject;
 using SidecarInjector.Merge;
 using SidecarInjector.Patch;
 

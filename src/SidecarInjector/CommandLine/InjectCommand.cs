@@ -1,8 +1,6 @@
 using SidecarInjector.Configuration;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.KubeInject;
-using SidecarInjector.Merge;
 
 namespace SidecarInjector.CommandLine;
 

@@ -1,8 +1,5 @@
 using System.Text.Json;
 using SidecarInjector.Decode;
-using SidecarInjector.Errors;
-using SidecarInjector.KubeInject;
-using SidecarInjector.Merge;
 
 namespace SidecarInjector.Decide;
 

@@ -4,8 +4,6 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Answer;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
 using SidecarInjector.Metrics;

@@ -14,8 +14,6 @@ using SidecarInjector.Answer;
 using SidecarInjector.Certificates;
 using SidecarInjector.CommandLine;
 using SidecarInjector.Configuration;
-using SidecarInjector.Decide;
-using SidecarInjector.Decode;
 using SidecarInjector.Metrics;
 using SidecarInjector.Watching;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using GoTemplates;
 using SidecarInjector.Configuration;
 using SidecarInjector.Decide;
 using SidecarInjector.Decode;

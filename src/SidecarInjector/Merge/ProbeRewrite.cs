@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GoTemplates;
 using SidecarInjector.KubernetesGo;
-using SidecarInjector.Render;
 
 namespace SidecarInjector.Merge;
 

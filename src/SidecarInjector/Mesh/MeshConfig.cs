@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SidecarInjector.Configuration;
 using SidecarInjector.Errors;
 using SidecarInjector.KubernetesGo;
 

@@ -1,12 +1,8 @@
 using System.Text.Json.Nodes;
 using GoTemplates;
-using SidecarInjector.Configuration;
-using SidecarInjector.Decode;
 using SidecarInjector.Errors;
 using SidecarInjector.Json;
-using SidecarInjector.KubeInject;
 using SidecarInjector.KubernetesGo;
-using SidecarInjector.Merge;
 
 namespace SidecarInjector.Render;
 

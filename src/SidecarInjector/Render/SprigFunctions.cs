@@ -1,6 +1,5 @@
 using System.Text;
 using GoTemplates;
-using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Render;
 

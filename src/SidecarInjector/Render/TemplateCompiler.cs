@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GoTemplates;
-using SidecarInjector.Configuration;
 using SidecarInjector.Errors;
 using SidecarInjector.KubernetesGo;
 
