@@ -14,6 +14,14 @@ internal sealed class Evaluator
     /// <summary>A pod fragment is kilobytes; a template that writes more than this is broken or hostile.</summary>
     internal const int MaxOutputChars = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest string a function may make. Every intermediate value is held beside the output,
+    /// so this is smaller: a string that doubles stops at 2 MB instead of growing to 8 MB with its
+    /// halves and builders beside it (inside the pod's 128 MiB, a config's dry run must not crowd
+    /// out the reviews being answered).
+    /// </summary>
+    internal const int MaxValueChars = 1024 * 1024;
+
     /// <summary>Loop iterations one execution may run: enough for any pod, not for a runaway range.</summary>
     internal const int MaxIterations = 1_000_000;
 
@@ -415,9 +423,9 @@ internal sealed class Evaluator
         }
         // An intermediate value counts like output: a string that doubles on each call would
         // otherwise take the memory long before anything is written.
-        if (result is string text && text.Length > MaxOutputChars)
+        if (result is string text && text.Length > MaxValueChars)
         {
-            throw Error(function, $"{function.Name} made a value larger than {MaxOutputChars} characters");
+            throw Error(function, $"{function.Name} made a value larger than {MaxValueChars} characters");
         }
         return result;
     }

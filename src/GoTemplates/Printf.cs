@@ -77,11 +77,20 @@ internal static class Printf
         return text.ToString();
     }
 
+    /// <summary>Go's fmt refuses widths and precisions over a million (they would only fill memory).</summary>
+    private const int TooLarge = 1_000_000;
+
     private static int ReadNumber(string format, ref int i)
     {
         int start = i, value = 0;
         while (i < format.Length && char.IsAsciiDigit(format[i]))
         {
+            if (value > TooLarge)
+            {
+                // As Go's parsenum: the number and the rest of the format are consumed (%!(NOVERB)).
+                i = format.Length;
+                return -1;
+            }
             value = value * 10 + (format[i++] - '0');
         }
         return i == start ? -1 : value;

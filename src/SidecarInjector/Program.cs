@@ -28,6 +28,7 @@ internal static class Program
                 Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
                 return 2;
             case Command.Serve serve:
+                NativeAllocator.ConfigureForSmallPod();
                 return await WebhookServer.RunAsync(serve.Options, started);
             default:
                 return 2;

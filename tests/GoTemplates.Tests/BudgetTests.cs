@@ -28,7 +28,7 @@ public sealed class BudgetTests
     {
         var e = Fails("""{{$x := "ab"}}{{range $i := 40}}{{$x = printf "%s%s" $x $x}}{{end}}{{len $x}}""");
 
-        Assert.Contains($"larger than {Evaluator.MaxOutputChars} characters", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"larger than {Evaluator.MaxValueChars} characters", e.Message, StringComparison.Ordinal);
         Assert.StartsWith("template: t:1:", e.Message, StringComparison.Ordinal);
     }
 

@@ -55,6 +55,7 @@ internal sealed partial class CertificateStore
         NotAfter = certificate.NotAfter.ToUniversalTime();
         InjectorMetrics.CertificateExpires(NotAfter);
         Subject = certificate.Subject;
+        Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
         Volatile.Write(ref _current, BuildOptionsInBackground(certificate, [], _alpn));
     }
 
@@ -74,6 +75,8 @@ internal sealed partial class CertificateStore
 
     public DateTime NotAfter { get; private set; }
     public string Subject { get; private set; } = "";
+    /// <summary>SHA-256 of the certificate being served: how the liveness self-check knows it reached this process.</summary>
+    public string Thumbprint { get; private set; } = "";
     public string? LastError { get; private set; }
 
     /// <summary>Re-reads the files; swaps when their content changed and the pair is valid.</summary>
@@ -128,6 +131,7 @@ internal sealed partial class CertificateStore
                 Volatile.Write(ref _current, BuildOptionsInBackground(leaf, intermediates, _alpn));
                 NotAfter = leaf.NotAfter.ToUniversalTime();
                 Subject = leaf.Subject;
+                Thumbprint = leaf.GetCertHashString(HashAlgorithmName.SHA256);
                 InjectorMetrics.CertificateExpires(NotAfter);
                 LastError = null;
                 InjectorMetrics.CertificateReloaded(success: true);

@@ -16,9 +16,25 @@ internal sealed record ServeOptions
     public string? ConfigDir { get; init; } = DefaultConfigDir;
     public bool Dev { get; init; }
     public bool EnableHttp2 { get; init; }
-    public long MaxRequestBytes { get; init; } = 7 * 1024 * 1024;
+    /// <summary>
+    /// The apiserver's own limit on a request body: a Pod CREATE review is never larger (etcd keeps
+    /// objects under 1.5 MiB). A review costs ~12 times its size while answered, so this is also what
+    /// keeps one review inside the pod's memory.
+    /// </summary>
+    public const long DefaultMaxRequestBytes = 3 * 1024 * 1024;
+
+    public long MaxRequestBytes { get; init; } = DefaultMaxRequestBytes;
     /// <summary>Open connections on the webhook port at most (the admin port is not counted, so probes still answer).</summary>
     public int MaxConnections { get; init; } = 512;
+    /// <summary>
+    /// Review bodies in flight at most (bytes); past it reviews get HTTP 429 at once. Null: sized
+    /// from the heap limit the GC sees (see <c>RequestBodyBudget.DefaultFor</c>).
+    /// </summary>
+    public long? MaxInflightBytes { get; init; }
+    /// <summary>How often liveness sends a request through the webhook listener itself.</summary>
+    public TimeSpan SelfCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Reviews in progress with none finishing this long: the serving path is wedged, liveness fails.</summary>
+    public TimeSpan WedgedAfter { get; init; } = TimeSpan.FromSeconds(60);
     public string Revision { get; init; } = "default";
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);

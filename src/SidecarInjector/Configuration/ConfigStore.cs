@@ -69,6 +69,12 @@ internal sealed partial class ConfigStore
             {
                 return Fail(version, e.Message);
             }
+            catch (OutOfMemoryException)
+            {
+                // A config whose load or dry run takes more memory than the pod has left is as bad
+                // as one that does not parse: refused, and the serving version stays.
+                return Fail(version, "loading it and rendering its templates ran out of memory");
+            }
         }
     }
 

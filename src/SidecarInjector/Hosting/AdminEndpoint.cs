@@ -6,8 +6,11 @@ using SidecarInjector.Metrics;
 
 namespace SidecarInjector.Hosting;
 
-/// <summary>The plain-HTTP side: liveness, readiness (config and certificate loaded) and metrics.</summary>
-internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certificates, PrometheusExporter exporter, DrainState drain)
+/// <summary>
+/// The plain-HTTP side: liveness (the webhook listener accepts and answers, reviews make progress),
+/// readiness (config and certificate loaded, listener alive, not shutting down) and metrics.
+/// </summary>
+internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certificates, PrometheusExporter exporter, DrainState drain, Liveness liveness)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -20,7 +23,7 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         switch (path)
         {
             case "/healthz":
-                return Text(context, StatusCodes.Status200OK, "ok");
+                return Health(context);
             case "/readyz":
                 return Readiness(context);
             case "/metrics":
@@ -30,7 +33,15 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         }
     }
 
-    public bool IsReady => !drain.Draining && config.Current is not null && certificates.IsServable;
+    public bool IsReady => !drain.Draining && config.Current is not null && certificates.IsServable && !liveness.ListenerDead;
+
+    private Task Health(HttpContext context)
+    {
+        var problems = liveness.Problems();
+        return problems.Count == 0
+            ? Text(context, StatusCodes.Status200OK, "ok")
+            : Text(context, StatusCodes.Status500InternalServerError, string.Join("\n", problems));
+    }
 
     private Task Readiness(HttpContext context)
     {
@@ -42,6 +53,10 @@ internal sealed class AdminEndpoint(ConfigStore config, CertificateStore certifi
         if (drain.Draining)
         {
             reasons.Add("shutting down");
+        }
+        if (liveness.ListenerDead)
+        {
+            reasons.AddRange(liveness.Problems());
         }
         if (config.Current is null)
         {

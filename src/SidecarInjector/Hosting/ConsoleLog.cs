@@ -22,19 +22,23 @@ internal static class ConsoleLog
     /// <summary>The keys of a JSON line; a message field of the same name is written with a trailing underscore.</summary>
     private static readonly HashSet<string> ReservedKeys = new(StringComparer.Ordinal) { "time", "level", "logger", "eventId", "msg", "exception" };
 
-    public static ILoggerFactory CreateFactory(LogLevel minimum, TextWriter output, bool json = false) => new LoggerFactory(
-        [new Provider(output, json)],
-        new LoggerFilterOptions
+    /// <param name="listenerFailures">Also told Kestrel's critical entries, whatever the level set (liveness reads them).</param>
+    public static ILoggerFactory CreateFactory(LogLevel minimum, TextWriter output, bool json = false, ListenerFailureObserver? listenerFailures = null)
+    {
+        ILoggerProvider[] providers = listenerFailures is null ? [new Provider(output, json)] : [new Provider(output, json), listenerFailures];
+        return new LoggerFactory(providers, new LoggerFilterOptions
         {
             MinLevel = minimum,
             Rules =
             {
                 // Per-request framework logs cost time on the hot path and say nothing new.
-                new LoggerFilterRule(null, "Microsoft.AspNetCore", LogLevel.Warning, null),
+                new LoggerFilterRule(null, "Microsoft.AspNetCore", minimum > LogLevel.Warning ? minimum : LogLevel.Warning, null),
                 // With this logger on at any level, hosting creates an Activity (and a Guid) per request.
                 new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null),
+                new LoggerFilterRule(typeof(ListenerFailureObserver).FullName, "Microsoft.AspNetCore.Server.Kestrel", LogLevel.Critical, null),
             },
         });
+    }
 
     /// <summary>One entry as a line (and the exception, if any, on the lines after it).</summary>
     internal static string Format(DateTime utc, LogLevel level, string category, EventId id, string message, Exception? exception)

@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +28,7 @@ namespace SidecarInjector.Hosting;
 internal static partial class WebhookServer
 {
     private static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(ServeOptions options, long startedTimestamp, TextWriter? logOutput = null)
     {
@@ -70,13 +73,22 @@ internal static partial class WebhookServer
         var level = Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogLevel.Information;
         // One logger factory for our components (they log before the host exists: config and
         // certificate load first) and for the host, which is handed this one instead of its own.
-        var loggerFactory = ConsoleLog.CreateFactory(level, logOutput ?? Console.Out, options.JsonLogs);
+        var progress = new ServingProgress(TimeProvider.System);
+        var liveness = new Liveness(progress, options.WedgedAfter);
+        var loggerFactory = ConsoleLog.CreateFactory(level, logOutput ?? Console.Out, options.JsonLogs, new ListenerFailureObserver(liveness));
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
         // The empty builder: everything comes from the command line, so none of the slim builder's
         // appsettings*.json sources (and the file watcher on the working directory they start).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrelCore();
+        // The socket's read-ahead (1 MiB by default, in Kestrel's pinned buffers, which it keeps for
+        // reuse): a flood of clients sending large bodies would pin a megabyte per connection.
+        builder.Services.Configure<SocketTransportOptions>(sockets =>
+        {
+            sockets.MaxReadBufferSize = 64 * 1024;
+            sockets.MaxWriteBufferSize = 64 * 1024;
+        });
         builder.Services.AddSingleton(loggerFactory);
         // The delay runs inside the host's stop, so the timeout covers both.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
@@ -110,19 +122,26 @@ internal static partial class WebhookServer
 
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
         var drain = new DrainState();
-        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain, loggerFactory.CreateLogger("SidecarInjector.Webhook"));
-        var admin = new AdminEndpoint(configStore, certificates, exporter, drain);
+        var budget = new RequestBodyBudget(options.MaxInflightBytes ?? RequestBodyBudget.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
+        var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain,
+            loggerFactory.CreateLogger("SidecarInjector.Webhook"), budget, progress);
+        var admin = new AdminEndpoint(configStore, certificates, exporter, drain, liveness);
+        var connectionCap = new ConnectionCap(options.MaxConnections);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            // What a connection may have read ahead of the application (Kestrel's default is 1 MiB):
+            // the body is moved out as it arrives, so 64 KiB keeps uploads flowing, and 512 connections
+            // of clients that send and never wait for an answer hold 32 MiB, not 512.
+            kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(90);
             Listen(kestrel, options.ListenAddress, options.Port, listen =>
             {
                 listen.Protocols = options.EnableHttp2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                 // Before TLS, so that a connection over the cap costs no handshake.
-                listen.Use(ConnectionCap.Middleware(options.MaxConnections));
+                listen.Use(connectionCap.Middleware);
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     OnConnection = _ => certificates.ForNextHandshake(),
@@ -133,11 +152,32 @@ internal static partial class WebhookServer
         });
 
         var app = builder.Build();
-        app.Run(context => context.Request.IsHttps ? webhook.HandleAsync(context) : admin.HandleAsync(context));
+        app.Run(context => context.Request.IsHttps ? Webhook(context) : admin.HandleAsync(context));
 
+        async Task Webhook(HttpContext context)
+        {
+            // Busy while a review is in progress: the connection cap evicts only idle connections.
+            var connection = context.Connection.Id;
+            connectionCap.RequestStarted(connection);
+            try
+            {
+                await webhook.HandleAsync(context);
+            }
+            finally
+            {
+                connectionCap.RequestEnded(connection);
+            }
+        }
+
+        var trimmer = new MemoryTrimmer(budget, TrimInterval);
         var configWatcher = options.ConfigDir is null
             ? null
-            : new MountWatcher(options.ConfigDir, () => configStore.Reload(), WatchDebounce, options.PollInterval);
+            : new MountWatcher(options.ConfigDir, () =>
+            {
+                configStore.Reload();
+                // Loaded or refused, the load's garbage (documents, the dry run) is no longer needed.
+                trimmer.Request();
+            }, WatchDebounce, options.PollInterval);
         var certWatchers = options.Dev
             ? null
             : new CertificateWatchers(options, certificates, options.PollInterval);
@@ -150,6 +190,7 @@ internal static partial class WebhookServer
         {
             // Nothing listens (a port in use, say): release what was started before the caller reports it.
             await app.DisposeAsync();
+            trimmer.Dispose();
             configWatcher?.Dispose();
             certWatchers?.Dispose();
             exporter.Dispose();
@@ -161,6 +202,10 @@ internal static partial class WebhookServer
         var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         var listening = string.Join(", ", addresses);
         LogListening(log, listening, admin.IsReady, startupMilliseconds);
+        LogBudget(log, budget.LimitBytes, options.MaxInflightBytes is null ? "from the memory limit" : "--max-inflight-bytes", options.MaxConnections);
+        var selfCheck = new ListenerSelfCheck(
+            ListenerSelfCheck.TargetFor(options.ListenAddress, BoundPort(addresses, "https", options.Port)), () => certificates.Thumbprint,
+            options.SelfCheckInterval, liveness, connectionCap, loggerFactory.CreateLogger("SidecarInjector.Liveness"));
         return new RunningServer(app, [.. addresses], () =>
         {
             // Still serving, no longer ready: the Service drops this pod before the listener closes.
@@ -169,12 +214,29 @@ internal static partial class WebhookServer
             return options.ShutdownDelay;
         }, () =>
         {
+            selfCheck.Dispose();
+            trimmer.Dispose();
             configWatcher?.Dispose();
             certWatchers?.Dispose();
             exporter.Dispose();
             LogStopped(log);
             loggerFactory.Dispose();
         });
+    }
+
+    /// <summary>The port actually bound for <paramref name="scheme"/> (the one asked for, unless it was 0).</summary>
+    private static int BoundPort(ICollection<string> addresses, string scheme, int asked)
+    {
+        foreach (var address in addresses)
+        {
+            int colon = address.LastIndexOf(':');
+            if (address.StartsWith(scheme + "://", StringComparison.Ordinal) && colon > 0
+                && int.TryParse(address.AsSpan(colon + 1).TrimEnd('/'), out int port))
+            {
+                return port;
+            }
+        }
+        return asked;
     }
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
@@ -210,6 +272,9 @@ internal static partial class WebhookServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Addresses}; ready: {Ready}; started in {Milliseconds:F1} ms")]
     private static partial void LogListening(ILogger logger, string addresses, bool ready, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "memory budget: {Bytes} bytes of reviews in flight ({Source}), {Connections} webhook connections")]
+    private static partial void LogBudget(ILogger logger, long bytes, string source, int connections);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: not ready, serving for {Seconds} s more, then draining in-flight reviews")]
     private static partial void LogDraining(ILogger logger, double seconds);

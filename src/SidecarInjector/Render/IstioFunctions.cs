@@ -132,7 +132,7 @@ internal static class IstioFunctions
     /// <summary>Istio's indent: every line but the first gets the padding.</summary>
     private static string Indent(int spaces, string source)
     {
-        var pad = new string(' ', spaces);
+        var pad = new string(' ', SprigFunctions.IndentWidth(spaces, source));
         return source.Replace("\n", "\n" + pad, StringComparison.Ordinal);
     }
 

@@ -91,9 +91,30 @@ internal static class SprigFunctions
 
     public static string Indent(int spaces, string text)
     {
-        var pad = new string(' ', spaces);
+        var pad = new string(' ', IndentWidth(spaces, text));
         return pad + text.Replace("\n", "\n" + pad, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The indentation asked for, refused before the string is made when the result would be larger
+    /// than a template value may be (a hostile template could ask for a billion spaces per line).
+    /// </summary>
+    public static int IndentWidth(int spaces, string text)
+    {
+        if (spaces <= 0)
+        {
+            return 0;
+        }
+        long lines = text.AsSpan().Count('\n') + 1L;
+        if (text.Length + lines * spaces > MaxIndentedChars)
+        {
+            throw new FunctionException($"indenting {lines} lines by {spaces} spaces makes a value larger than {MaxIndentedChars} characters");
+        }
+        return spaces;
+    }
+
+    /// <summary>The same bound as any function's value (GoTemplates' MaxValueChars).</summary>
+    private const int MaxIndentedChars = 1024 * 1024;
 
     private static string Trunc(int length, string text)
     {

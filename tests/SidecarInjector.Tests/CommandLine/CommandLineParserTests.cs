@@ -25,7 +25,23 @@ public sealed class CommandLineParserTests
         Assert.Equal(7443, serve.Options.Port);
     }
 
+    [Fact]
+    public void The_memory_budget_defaults_to_the_memory_limit_unless_set()
+    {
+        var defaults = Assert.IsType<Command.Serve>(Parse([])).Options;
+        Assert.Null(defaults.MaxInflightBytes);
+        Assert.Equal(3 * 1024 * 1024, defaults.MaxRequestBytes);
+        Assert.Equal(TimeSpan.FromSeconds(10), defaults.SelfCheckInterval);
+
+        var set = Assert.IsType<Command.Serve>(Parse(["--max-inflight-bytes", "1048576"],
+            new() { ["SIDECAR_INJECTOR_SELF_CHECK_INTERVAL"] = "3" })).Options;
+        Assert.Equal(1048576, set.MaxInflightBytes);
+        Assert.Equal(TimeSpan.FromSeconds(3), set.SelfCheckInterval);
+    }
+
     [Theory]
+    [InlineData(new[] { "--max-inflight-bytes", "10" }, "--max-inflight-bytes must be a whole number >= 1024, not '10'")]
+    [InlineData(new[] { "--self-check-interval", "0" }, "--self-check-interval must be a whole number >= 1, not '0'")]
     [InlineData(new[] { "--log-format", "yaml" }, "--log-format must be text or json, not 'yaml'")]
     [InlineData(new[] { "--log-level", "verbose" }, "--log-level must be Trace, Debug, Information, Warning, Error, Critical or None, not 'verbose'")]
     [InlineData(new[] { "--port", "70000" }, "--port must be a port number")]

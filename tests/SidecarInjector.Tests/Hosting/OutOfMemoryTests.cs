@@ -1,0 +1,57 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using SidecarInjector.Answer;
+using SidecarInjector.Hosting;
+using SidecarInjector.Tests.Support;
+
+namespace SidecarInjector.Tests.Hosting;
+
+/// <summary>Out of memory while answering one review is that review's failure (503), not a bug report and not the process's end.</summary>
+public sealed class OutOfMemoryTests
+{
+    [Fact]
+    public async Task The_review_gets_503_the_log_says_why_and_the_endpoint_keeps_answering()
+    {
+        var log = new StringWriter();
+        using var loggers = ConsoleLog.CreateFactory(LogLevel.Information, TextWriter.Synchronized(log));
+        int calls = 0;
+        // The runtime's exception is what is simulated.
+#pragma warning disable CA2201
+        var handler = new AdmissionHandler(() => Interlocked.Increment(ref calls) == 1 ? throw new OutOfMemoryException() : null, "default");
+#pragma warning restore CA2201
+        var budget = new RequestBodyBudget(1024 * 1024);
+        var endpoint = new WebhookEndpoint(handler, 7 * 1024 * 1024, noopEndpoint: false, new DrainState(),
+            loggers.CreateLogger("SidecarInjector.Webhook"), budget);
+
+        var (status, text) = await Post(endpoint);
+
+        Assert.Equal(503, status);
+        Assert.Contains("out of memory", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"allowed\"", text, StringComparison.Ordinal);
+        Assert.Contains("out of memory answering a review", log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, budget.InFlightBytes);
+
+        // The next review is answered as usual (no config loaded yet: 503 not ready, from the handler).
+        var (next, _) = await Post(endpoint);
+        Assert.Equal(503, next);
+        Assert.Equal(2, calls);
+    }
+
+    private static async Task<(int Status, string Text)> Post(WebhookEndpoint endpoint)
+    {
+        var context = new DefaultHttpContext();
+        var body = Encoding.UTF8.GetBytes(Reviews.Review(Reviews.SamplePod()));
+        context.Request.Method = "POST";
+        context.Request.Path = "/inject";
+        context.Request.ContentType = "application/json";
+        context.Request.ContentLength = body.Length;
+        context.Request.Body = new MemoryStream(body);
+        var response = new MemoryStream();
+        context.Response.Body = response;
+        await endpoint.HandleAsync(context);
+        await context.Response.BodyWriter.FlushAsync();
+        return (context.Response.StatusCode, Encoding.UTF8.GetString(response.ToArray()));
+    }
+}
