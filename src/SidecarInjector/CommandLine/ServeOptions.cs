@@ -17,11 +17,13 @@ internal sealed record ServeOptions
     public bool Dev { get; init; }
     public bool EnableHttp2 { get; init; }
     /// <summary>
-    /// The apiserver's own limit on a request body: a Pod CREATE review is never larger (etcd keeps
-    /// objects under 1.5 MiB). A review costs ~12 times its size while answered, so this is also what
-    /// keeps one review inside the pod's memory.
+    /// Room for the largest pod Kubernetes can store: etcd refuses objects over 1.5 MiB (kept as
+    /// protobuf; the same pod as JSON in a review is up to ~1.3 times that). A review costs ~12 times
+    /// its size while answered, so this is also what keeps one review inside the pod's memory: at
+    /// 3 MiB (the apiserver's own body limit) one review beside a connection flood ran the 64 MiB
+    /// heap out (perf/hostile.py).
     /// </summary>
-    public const long DefaultMaxRequestBytes = 3 * 1024 * 1024;
+    public const long DefaultMaxRequestBytes = 2 * 1024 * 1024;
 
     public long MaxRequestBytes { get; init; } = DefaultMaxRequestBytes;
     /// <summary>Open connections on the webhook port at most (the admin port is not counted, so probes still answer).</summary>

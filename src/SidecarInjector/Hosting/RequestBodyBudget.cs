@@ -26,7 +26,7 @@ internal sealed class RequestBodyBudget(long limitBytes)
     public long InFlightBytes => Volatile.Read(ref _inFlight);
 
     /// <summary>
-    /// The default for a heap of <paramref name="heapLimitBytes"/> (the GC's limit: 60 % of the
+    /// The default for a heap of <paramref name="heapLimitBytes"/> (the GC's limit: 50 % of the
     /// container's memory limit, as the binary sets it): what is left beside an idle injector, divided by
     /// the working memory a body byte costs; at least 1 MiB, at most 64 MiB (beyond that, memory is
     /// not what limits a 2-core injector).

@@ -4,7 +4,7 @@ namespace SidecarInjector.KubernetesGo;
 
 /// <summary>
 /// The zero values Kubernetes' Go types write even when unset (fields without omitempty):
-/// <c>creationTimestamp: null</c>, <c>resources: {}</c>, empty strategies and statuses, so that
+/// <c>resources: {}</c>, empty strategies and statuses, so that
 /// kube-inject's output reads as the Go client writes it.
 /// </summary>
 internal static class GoObjects
@@ -207,10 +207,8 @@ internal static class GoObjects
             metadata = [];
             holder["metadata"] = metadata;
         }
-        if (!metadata.ContainsKey("creationTimestamp"))
-        {
-            metadata["creationTimestamp"] = null;
-        }
+        // Since Kubernetes 1.34 ObjectMeta omits a zero creationTimestamp (omitzero): today's kubectl,
+        // and Istio's kube-inject with it, no longer write "creationTimestamp: null".
     }
 
     private static void PodSpec(JsonObject? spec)

@@ -36,7 +36,8 @@ internal static class IstioFunctions
         .Add("strdict", 0, -1, StrDict)
         .Add("toJsonMap", 0, -1, a => Merge(a, stringValues: false))
         .Add("mergeMaps", 0, -1, a => Merge(a, stringValues: false))
-        .Add("omitNil", 1, 1, a => OmitNil(a[0]));
+        .Add("omitNil", 1, 1, a => OmitNil(a[0]))
+        .Add("otelResourceAttributes", 5, 5, a => OtelResourceAttributes.Compute(a[0], a[1], a[2], SprigFunctions.StrVal(a[3]), a[4]));
 
     private static string Annotation(object?[] a)
     {
@@ -155,20 +156,28 @@ internal static class IstioFunctions
             {
                 if (JsonNode.Parse(existing) is JsonArray networks)
                 {
+                    // "namespace/name" names a network in another namespace (Kubernetes' SplitQualifiedName).
+                    int slash = network.IndexOf('/', StringComparison.Ordinal);
+                    var (networkNamespace, networkName) = slash < 0 ? ("", network) : (network[..slash], network[(slash + 1)..]);
                     foreach (var n in networks)
                     {
-                        if (n?["name"]?.GetValue<string>() == network)
+                        if (n?["name"]?.GetValue<string>() == networkName
+                            && (n["namespace"]?.GetValue<string>() ?? "") == networkNamespace)
                         {
                             return existing;
                         }
                     }
+                    var entry = networkNamespace.Length == 0
+                        ? $", {{\"name\": \"{networkName}\"}}"
+                        : $", {{\"name\": \"{networkName}\", \"namespace\": \"{networkNamespace}\"}}";
+                    return existing[..close] + entry + existing[close..];
                 }
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 return existing;
             }
-            return existing[..close] + $", {{\"name\": \"{network}\"}}" + existing[close..];
+            return existing;
         }
         foreach (var n in existing.Split(','))
         {

@@ -30,7 +30,7 @@ public sealed class CommandLineParserTests
     {
         var defaults = Assert.IsType<Command.Serve>(Parse([])).Options;
         Assert.Null(defaults.MaxInflightBytes);
-        Assert.Equal(3 * 1024 * 1024, defaults.MaxRequestBytes);
+        Assert.Equal(2 * 1024 * 1024, defaults.MaxRequestBytes);
         Assert.Equal(TimeSpan.FromSeconds(10), defaults.SelfCheckInterval);
 
         var set = Assert.IsType<Command.Serve>(Parse(["--max-inflight-bytes", "1048576"],

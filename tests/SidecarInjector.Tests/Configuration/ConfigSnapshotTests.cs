@@ -15,13 +15,13 @@ public sealed class ConfigSnapshotTests
     [MemberData(nameof(Configs))]
     public void Injecting_pods_leaves_the_snapshot_as_it_was(string which)
     {
-        var config = which == "istio default" ? IstioCorpus.Settings(IstioCorpus.Cases().First(c => (string?)c!["settings"] == "default")!.AsObject()) : InProcess.DefaultConfig;
+        var config = which == "istio default" ? IstioCorpus.December.Settings(IstioCorpus.December.Cases().First(c => (string?)c!["settings"] == "default")!.AsObject()) : InProcess.DefaultConfig;
         var values = config.Values.ToJsonString();
         var mesh = config.Mesh.ToJsonString();
 
         foreach (var file in new[] { "hello-probes.yaml", "hello-multi.yaml", "merge-probers.yaml", "status_params.yaml", "traffic-params.yaml" })
         {
-            foreach (var pod in IstioCorpus.Pods(IstioCorpus.Document(file)))
+            foreach (var pod in IstioCorpus.Pods(IstioCorpus.December.Document(file)))
             {
                 InProcess.Send(Reviews.Review(pod, ns: "shop"), config);
             }

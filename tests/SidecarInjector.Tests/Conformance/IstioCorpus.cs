@@ -7,16 +7,26 @@ using SidecarInjector.Tests.Support;
 namespace SidecarInjector.Tests.Conformance;
 
 /// <summary>
-/// Istio's injection corpus (tests/testdata/istio-inject): its cases, their settings (config,
-/// values, mesh over Istio's defaults, mesh tweaks, environment), and its documents as pods.
+/// One of Istio's injection corpora (tests/testdata/istio-inject, December 2024, and
+/// istio-inject-head, August 2026): its cases, their settings (config, values, mesh over Istio's
+/// defaults, mesh tweaks, environment), and its documents as pods.
 /// </summary>
-internal static class IstioCorpus
+internal sealed class IstioCorpus(string name, string root)
 {
-    public static string Root => Paths.IstioTestdata;
+    public static readonly IstioCorpus December = new("2024-12", Paths.IstioTestdata);
+    public static readonly IstioCorpus Head = new("head", Paths.IstioHeadTestdata);
 
-    public static JsonArray Cases() => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "cases.json")))!.AsArray();
+    public static IstioCorpus Named(string name) => name == Head.Name ? Head : name == December.Name ? December
+        : throw new ArgumentException("no corpus " + name);
 
-    public static JsonObject Case(int index)
+    /// <summary>How test names and known-failures.txt call it.</summary>
+    public string Name { get; } = name;
+
+    public string Root { get; } = root;
+
+    public JsonArray Cases() => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "cases.json")))!.AsArray();
+
+    public JsonObject Case(int index)
     {
         foreach (var c in Cases())
         {
@@ -29,7 +39,7 @@ internal static class IstioCorpus
     }
 
     /// <summary>The case's injector config, values and mesh, loaded as the injector loads a ConfigMap.</summary>
-    public static ConfigSnapshot Settings(JsonObject c)
+    public ConfigSnapshot Settings(JsonObject c)
     {
         var prefix = c["settings"]!.GetValue<string>();
         string Input(string kind) => File.ReadAllText(Path.Combine(Root, "inputs", $"{prefix}.{kind}.gen.yaml"));
@@ -73,7 +83,7 @@ internal static class IstioCorpus
         return mesh;
     }
 
-    public static string Document(string file) => File.ReadAllText(Path.Combine(Root, "inject", file));
+    public string Document(string file) => File.ReadAllText(Path.Combine(Root, "inject", file));
 
     private static readonly HashSet<string> Workloads = new(StringComparer.Ordinal)
     {
