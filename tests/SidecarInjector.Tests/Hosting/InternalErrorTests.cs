@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Answer;
 using SidecarInjector.Hosting;
@@ -33,21 +32,9 @@ public sealed class InternalErrorTests
         using var loggers = ConsoleLog.CreateFactory(LogLevel.Information, TextWriter.Synchronized(log));
         var handler = new AdmissionHandler(() => throw new InvalidOperationException("a bug"), "default");
         var endpoint = new WebhookEndpoint(handler, 7 * 1024 * 1024, noopEndpoint: false, new DrainState(), loggers.CreateLogger("SidecarInjector.Webhook"));
-        var context = new DefaultHttpContext();
-        var body = Encoding.UTF8.GetBytes(Reviews.Review(Reviews.SamplePod()));
-        context.Request.Method = "POST";
-        context.Request.Path = "/inject";
-        context.Request.ContentType = "application/json";
-        context.Request.ContentLength = body.Length;
-        context.Request.Body = new MemoryStream(body);
-        var response = new MemoryStream();
-        context.Response.Body = response;
+        var (status, text) = await EndpointCall.PostSampleReview(endpoint);
 
-        await endpoint.HandleAsync(context);
-        await context.Response.BodyWriter.FlushAsync();
-
-        Assert.Equal(500, context.Response.StatusCode);
-        var text = Encoding.UTF8.GetString(response.ToArray());
+        Assert.Equal(500, status);
         Assert.Contains("internal error", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\"allowed\"", text, StringComparison.Ordinal);
         Assert.Contains("fail: SidecarInjector.Webhook", log.ToString(), StringComparison.Ordinal);

@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Answer;
 using SidecarInjector.Hosting;
@@ -24,7 +22,7 @@ public sealed class OutOfMemoryTests
         var endpoint = new WebhookEndpoint(handler, 7 * 1024 * 1024, noopEndpoint: false, new DrainState(),
             loggers.CreateLogger("SidecarInjector.Webhook"), budget);
 
-        var (status, text) = await Post(endpoint);
+        var (status, text) = await EndpointCall.PostSampleReview(endpoint);
 
         Assert.Equal(503, status);
         Assert.Contains("out of memory", text, StringComparison.Ordinal);
@@ -34,24 +32,8 @@ public sealed class OutOfMemoryTests
         Assert.Equal(0, budget.InFlightBytes);
 
         // The next review is answered as usual (no config loaded yet: 503 not ready, from the handler).
-        var (next, _) = await Post(endpoint);
+        var (next, _) = await EndpointCall.PostSampleReview(endpoint);
         Assert.Equal(503, next);
         Assert.Equal(2, calls);
-    }
-
-    private static async Task<(int Status, string Text)> Post(WebhookEndpoint endpoint)
-    {
-        var context = new DefaultHttpContext();
-        var body = Encoding.UTF8.GetBytes(Reviews.Review(Reviews.SamplePod()));
-        context.Request.Method = "POST";
-        context.Request.Path = "/inject";
-        context.Request.ContentType = "application/json";
-        context.Request.ContentLength = body.Length;
-        context.Request.Body = new MemoryStream(body);
-        var response = new MemoryStream();
-        context.Response.Body = response;
-        await endpoint.HandleAsync(context);
-        await context.Response.BodyWriter.FlushAsync();
-        return (context.Response.StatusCode, Encoding.UTF8.GetString(response.ToArray()));
     }
 }
