@@ -39,10 +39,21 @@ public sealed class MemoryBudgetTests
         held.Headers.ContentType = new("application/json");
         var first = client.PostAsync("/inject", held);
         await held.FirstHalfSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        // Its reservation is taken as its bytes arrive (all at once with Content-Length).
-        await Task.Delay(200);
-
-        using var second = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
+        // Its reservation is taken once the server has its headers (all at once with Content-Length,
+        // as the bytes arrive without): until then a second review may still fit, so ask until refused.
+        HttpResponseMessage second;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            second = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
+            if (second.StatusCode == HttpStatusCode.TooManyRequests || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            second.Dispose();
+            await Task.Delay(50);
+        }
+        using var refused = second;
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
         Assert.Contains("--max-inflight-bytes", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
