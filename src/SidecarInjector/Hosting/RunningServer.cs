@@ -2,12 +2,15 @@ using Microsoft.AspNetCore.Builder;
 
 namespace SidecarInjector.Hosting;
 
-/// <summary>A started server: its bound addresses, and how to stop it (gracefully, draining reviews).</summary>
-internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> addresses, Func<TimeSpan> beginDrain, Action cleanup) : IAsyncDisposable
+/// <summary>A started server: its bound addresses, its memory budget, and how to stop it (gracefully, draining reviews).</summary>
+internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> addresses, RequestBodyBudget budget, Func<TimeSpan> beginDrain, Action cleanup) : IAsyncDisposable
 {
     private int _disposed;
 
     public IReadOnlyList<string> Addresses { get; } = addresses;
+
+    /// <summary>The bytes of reviews in flight and their limit (--max-inflight-bytes).</summary>
+    public RequestBodyBudget Budget { get; } = budget;
 
     /// <summary>The port of the first address with this scheme ("https" or "http").</summary>
     public int Port(string scheme)

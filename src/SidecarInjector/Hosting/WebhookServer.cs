@@ -206,7 +206,7 @@ internal static partial class WebhookServer
         var selfCheck = new ListenerSelfCheck(
             ListenerSelfCheck.TargetFor(options.ListenAddress, BoundPort(addresses, "https", options.Port)), () => certificates.Thumbprint,
             options.SelfCheckInterval, liveness, connectionCap, loggerFactory.CreateLogger("SidecarInjector.Liveness"));
-        return new RunningServer(app, [.. addresses], () =>
+        return new RunningServer(app, [.. addresses], budget, () =>
         {
             // Still serving, no longer ready: the Service drops this pod before the listener closes.
             drain.Begin();

@@ -40,19 +40,11 @@ public sealed class MemoryBudgetTests
         var first = client.PostAsync("/inject", held);
         await held.FirstHalfSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
         // Its reservation is taken once the server has its headers (all at once with Content-Length,
-        // as the bytes arrive without): until then a second review may still fit, so ask until refused.
-        HttpResponseMessage second;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            second = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
-            if (second.StatusCode == HttpStatusCode.TooManyRequests || DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-            second.Dispose();
-            await Task.Delay(50);
-        }
+        // as the bytes arrive without). Asking before that would race it: a review in flight when the
+        // held one's first bytes arrive would, rightly, get the held one refused instead.
+        Assert.True(await ServerHarness.Eventually(() => Task.FromResult(harness.Server.Budget.InFlightBytes > 0), TimeSpan.FromSeconds(10)),
+            "the held review never reserved its body");
+        var second = await client.PostAsync("/inject", ServerHarness.Json(Reviews.Review(Reviews.SamplePod())));
         using var refused = second;
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
