@@ -31,7 +31,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
-        AdmissionRequest Request)
+        AdmissionRequest Request, IReadOnlyList<string>? Warnings = null)
     {
         /// <summary>The request's uid as text (built only for a log line).</summary>
         public string Uid(ReadOnlySpan<byte> body) =>
@@ -61,7 +61,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
-        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request);
+        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request, answer.Warnings);
     }
 
     private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
@@ -78,10 +78,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 return new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule, facts.Name);
             }
             using var patch = new PooledBufferWriter(16 * 1024);
-            int operations = WritePatch(snapshot, pod, request.Namespace, path, patch);
+            List<string>? warnings = null;
+            int operations = WritePatch(snapshot, pod, request.Namespace, path, patch, ref warnings);
             return operations == 0
-                ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name)
-                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan), rule, facts.Name);
+                ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name, warnings)
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan), rule, facts.Name, warnings);
         }
         catch (InjectionException e)
         {
@@ -94,7 +95,8 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
     }
 
-    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch)
+    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch,
+        ref List<string>? warnings)
     {
         var pod = JsonNode.Parse(podBytes, documentOptions: PodParseOptions) as JsonObject
             ?? throw new InjectionException("the object is not a JSON object");
@@ -103,7 +105,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
 
-        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path));
+        var found = new List<string>();
+        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found);
+        warnings = found.Count > 0 ? found : null;
 
         var patchWriter = t_patchWriter ??= new JsonPatchWriter();
         using var writer = new Utf8JsonWriter(patch);

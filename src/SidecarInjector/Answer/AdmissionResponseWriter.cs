@@ -21,12 +21,13 @@ internal static class AdmissionResponseWriter
         }
         else
         {
-            WriteAllowed(output, request, body, answer.QuotedPatch);
+            WriteAllowed(output, request, body, answer.QuotedPatch, answer.Warnings);
         }
     }
 
     /// <summary>An allowed answer; <paramref name="quotedPatch"/> is the patch's JSON string token, or null.</summary>
-    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, byte[]? quotedPatch)
+    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, byte[]? quotedPatch,
+        IReadOnlyList<string>? warnings = null)
     {
         var writer = Rent(output);
         WriteStart(writer, request, body);
@@ -36,6 +37,15 @@ internal static class AdmissionResponseWriter
             writer.WriteString("patchType"u8, "JSONPatch"u8);
             writer.WritePropertyName("patch"u8);
             writer.WriteRawValue(quotedPatch, skipInputValidation: true);
+        }
+        if (warnings is not null)
+        {
+            writer.WriteStartArray("warnings"u8);
+            for (int i = 0; i < warnings.Count; i++)
+            {
+                writer.WriteStringValue(warnings[i]);
+            }
+            writer.WriteEndArray();
         }
         WriteEnd(writer);
     }

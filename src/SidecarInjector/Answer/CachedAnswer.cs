@@ -2,7 +2,7 @@ namespace SidecarInjector.Answer;
 
 /// <summary>The part of an answer that does not depend on the request's uid or version.</summary>
 internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReason, string? message, byte[]? quotedPatch,
-    string rule, string pod)
+    string rule, string pod, IReadOnlyList<string>? warnings = null)
 {
     public InjectionOutcome Outcome { get; } = outcome;
     public string? FailureReason { get; } = failureReason;
@@ -13,6 +13,12 @@ internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReas
 
     /// <summary>The pod's name or generateName (identical pod bytes share it), for the log.</summary>
     public string Pod { get; } = pod;
+
+    /// <summary>
+    /// What the user should know though the pod was injected (a setting of theirs that was ignored),
+    /// sent as the AdmissionResponse's warnings: kubectl prints them.
+    /// </summary>
+    public IReadOnlyList<string>? Warnings { get; } = warnings is { Count: > 0 } ? warnings : null;
 
     /// <summary>The patch as a JSON string token (quotes included, base64 inside), or null for no patch.</summary>
     public byte[]? QuotedPatch { get; } = quotedPatch;

@@ -288,6 +288,12 @@ internal sealed partial class WebhookEndpoint(
                 var uid = result.Uid(body);
                 LogDenied(logger, result.Request.Namespace, result.Pod, uid, result.Message!, result.Rule);
             }
+            else if (result.Warnings is { } warnings)
+            {
+                // Injected, but something the user configured was ignored: said to them (kubectl prints
+                // the response's warnings) and here, whatever the log level of decisions.
+                LogWarnings(logger, result.Request.Namespace, result.Pod, result.Uid(body), string.Join("; ", warnings), result.Rule);
+            }
             else if (_logDecisions)
             {
                 // Every decision at Debug, so that "why was my pod not injected?" has an answer.
@@ -419,6 +425,9 @@ internal sealed partial class WebhookEndpoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Namespace}/{Pod} (uid {Uid}) denied: {Message} (injection wanted: {Rule})")]
     private static partial void LogDenied(ILogger logger, string @namespace, string pod, string uid, string message, string rule);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pod {Namespace}/{Pod} (uid {Uid}) injected with warnings: {Warnings} ({Rule})")]
+    private static partial void LogWarnings(ILogger logger, string @namespace, string pod, string uid, string warnings, string rule);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "pod {Namespace}/{Pod} (uid {Uid}) {Outcome}: {Rule}")]
     private static partial void LogDecision(ILogger logger, string @namespace, string pod, string uid, string outcome, string rule);

@@ -127,7 +127,12 @@ internal static class ManifestInjector
         }
         var defaults = config.Templates.TryGetValue("sidecar", out var sidecar) ? new[] { sidecar } : [];
         // A bare Pod is described by its own controller reference, as the webhook would see it.
-        var injected = PodInjector.Inject(config, pod, ns, "default", [], kind == "Pod" ? null : workload, defaults);
+        var found = new List<string>();
+        var injected = PodInjector.Inject(config, pod, ns, "default", [], kind == "Pod" ? null : workload, defaults, found);
+        foreach (var warning in found)
+        {
+            warnings.Add($"===> {fullName}: {warning}");
+        }
         metadataHolder["metadata"] = injected["metadata"]?.DeepClone();
         holder["spec"] = injected["spec"]?.DeepClone();
     }

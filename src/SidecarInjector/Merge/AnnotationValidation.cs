@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Merge;
 
@@ -23,7 +24,14 @@ internal static class AnnotationValidation
         ["readiness.status.sidecar.istio.io/periodSeconds"] = v => Unsigned(v, "periodSeconds"),
         ["readiness.status.sidecar.istio.io/failureThreshold"] = v => Unsigned(v, "failureThreshold"),
         ["sidecar.istio.io/interceptionMode"] = v => v is "REDIRECT" or "TPROXY" or "NONE" ? null : $"invalid interceptionMode \"{v}\": must be REDIRECT, TPROXY or NONE",
-        ["prometheus.istio.io/merge-metrics"] = v => bool.TryParse(v, out _) ? null : $"invalid merge-metrics \"{v}\": must be true or false",
+        ["prometheus.istio.io/merge-metrics"] = v => GoStrconv.TryParseBool(v, out _) ? null : $"invalid merge-metrics \"{v}\": must be true or false",
+        ["traffic.sidecar.istio.io/excludeInterfaces"] = InterfaceNames,
+        ["traffic.sidecar.istio.io/kubevirtInterfaces"] = InterfaceNames,
+        ["istio.io/reroute-virtual-interfaces"] = InterfaceNames,
+        ["sidecar.istio.io/proxyCPU"] = ResourceQuantity,
+        ["sidecar.istio.io/proxyMemory"] = ResourceQuantity,
+        ["sidecar.istio.io/proxyCPULimit"] = ResourceQuantity,
+        ["sidecar.istio.io/proxyMemoryLimit"] = ResourceQuantity,
     };
 
     public static void Validate(JsonObject pod)
@@ -87,4 +95,53 @@ internal static class AnnotationValidation
 
     private static string? Unsigned(string value, string name) =>
         uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : $"invalid {name} \"{value}\": must be a whole number";
+
+    /// <summary>
+    /// A comma-separated list of Linux interface names (Istio's netutil.ValidateInterfaceNames): they
+    /// reach iptables as arguments, so anything but a name is refused.
+    /// </summary>
+    private static string? InterfaceNames(string value)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+        foreach (var part in value.Split(','))
+        {
+            var name = part.Trim();
+            if (name.Length == 0)
+            {
+                return "empty interface name";
+            }
+            if (name.Length > 15)
+            {
+                return $"interface name \"{name}\" too long (max 15 chars)";
+            }
+            if (!char.IsAsciiLetter(name[0]))
+            {
+                return $"interface name \"{name}\" contains invalid characters";
+            }
+            foreach (var c in name)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-'))
+                {
+                    return $"interface name \"{name}\" contains invalid characters";
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A Kubernetes resource quantity (the proxy's requests and limits), no control characters.</summary>
+    private static string? ResourceQuantity(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return "value contains control characters";
+            }
+        }
+        return Quantity.IsValid(value) ? null : $"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got \"{value}\")";
+    }
 }

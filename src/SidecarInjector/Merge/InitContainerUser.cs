@@ -12,7 +12,8 @@ internal static class InitContainerUser
 {
     public static void Apply(JsonObject merged, JsonObject original, string interceptionMode)
     {
-        var user = PodContainers.Find(original["spec"]?["containers"], ProxyEnvironment.ProxyContainerName);
+        // Istio's FindSidecar: among the containers, else the init containers (a native sidecar).
+        var user = PodContainers.Proxy(original);
         if (user?["securityContext"] is not JsonObject userContext)
         {
             return;
@@ -31,8 +32,7 @@ internal static class InitContainerUser
         }
         bool tproxy = interceptionMode == "TPROXY"
             || merged["metadata"]?["annotations"]?["sidecar.istio.io/interceptionMode"]?.ToString() == "TPROXY";
-        if (tproxy && runAsUser is not null
-            && PodContainers.Find(merged["spec"]?["containers"], ProxyEnvironment.ProxyContainerName)?["securityContext"] is JsonObject proxyContext)
+        if (tproxy && runAsUser is not null && PodContainers.Proxy(merged)?["securityContext"] is JsonObject proxyContext)
         {
             proxyContext["runAsUser"] = 0L;
         }
@@ -66,5 +66,4 @@ internal static class InitContainerUser
             }
         }
     }
-
 }

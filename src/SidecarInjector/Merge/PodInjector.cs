@@ -26,8 +26,9 @@ internal static class PodInjector
         string revision,
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload = null,
-        IReadOnlyList<SidecarTemplate>? defaultTemplates = null) =>
-        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates);
+        IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
+        List<string>? warnings = null) =>
+        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings);
 
     private static JsonObject InjectShaped(
         ConfigSnapshot config,
@@ -36,7 +37,8 @@ internal static class PodInjector
         string revision,
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload,
-        IReadOnlyList<SidecarTemplate>? defaultTemplates)
+        IReadOnlyList<SidecarTemplate>? defaultTemplates,
+        List<string>? warnings)
     {
         AnnotationValidation.Validate(original);
         var templates = SelectTemplates(config, original, defaultTemplates);
@@ -68,7 +70,7 @@ internal static class PodInjector
 
         // Istio's postProcessPod, in its order.
         ProxyEnvironment.Apply(merged, WithValuesNetwork(config, original, proxyEnv));
-        PrometheusMerge.Apply(merged, config.Mesh);
+        PrometheusMerge.Apply(merged, config.Mesh, warnings);
         ProbeRewrite.Apply(merged, config.Values, config.Mesh, PreviousInjection.PreviousProbers(original));
 
         var annotations = EnsureMap(EnsureMap(merged, "metadata", "metadata"), "annotations", "metadata.annotations");

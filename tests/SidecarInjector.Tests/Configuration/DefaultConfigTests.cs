@@ -191,6 +191,6 @@ public sealed class DefaultConfigTests
 
         Assert.Equal(0, code);
         Assert.Contains("kubectl.kubernetes.io/default-logs-container: frontend", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("""value: '{"scrape":"true","port":"9090"}'""", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("""value: '{"scrape":"true","path":"","port":"9090"}'""", output.ToString(), StringComparison.Ordinal);
     }
 }

@@ -20,7 +20,7 @@ public sealed class IstioConformanceTests(ITestOutputHelper output)
 {
     private static readonly string KnownFailuresFile = Path.Combine(Paths.RepositoryRoot, "tests", "SidecarInjector.Tests", "Conformance", "known-failures.txt");
 
-    private static readonly IstioCorpus[] Corpora = [IstioCorpus.December, IstioCorpus.Head];
+    private static readonly IstioCorpus[] Corpora = IstioCorpus.Extra is { } x ? [x] : [IstioCorpus.December, IstioCorpus.Head];
 
     /// <summary>Each kube-inject comparison of both corpora, as its own test ("CORPUS kube-inject INDEX INPUT").</summary>
     public static TheoryData<string> KubeInjectCases()

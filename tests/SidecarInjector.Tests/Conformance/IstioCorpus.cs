@@ -16,8 +16,10 @@ internal sealed class IstioCorpus(string name, string root)
     public static readonly IstioCorpus December = new("2024-12", Paths.IstioTestdata);
     public static readonly IstioCorpus Head = new("head", Paths.IstioHeadTestdata);
 
+    public static readonly IstioCorpus? Extra = Environment.GetEnvironmentVariable("EXTRA_CORPUS") is { } d ? new("extra", d) : null;
+
     public static IstioCorpus Named(string name) => name == Head.Name ? Head : name == December.Name ? December
-        : throw new ArgumentException("no corpus " + name);
+        : name == "extra" ? Extra! : throw new ArgumentException("no corpus " + name);
 
     /// <summary>How test names and known-failures.txt call it.</summary>
     public string Name { get; } = name;
