@@ -8,6 +8,7 @@ using SidecarInjector.Errors;
 using SidecarInjector.Json;
 using SidecarInjector.Merge;
 using SidecarInjector.Patch;
+using SidecarInjector.Render;
 
 namespace SidecarInjector.Answer;
 
@@ -15,7 +16,11 @@ namespace SidecarInjector.Answer;
 /// One AdmissionReview in, one AdmissionReview out, with no HTTP in sight: decode (1), read the
 /// pod (2), decide, render and merge (3), write the patch (4), build and encode the response (5, 6).
 /// </summary>
-internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision)
+/// <param name="namespaces">
+/// The Namespace object of a namespace name, when the injector can see the cluster (null when it
+/// cannot): on OpenShift the proxy's uid and gid come from it.
+/// </param>
+internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision, Func<string, JsonObject?>? namespaces = null)
 {
     /// <summary>
     /// A pod with a key twice is a bad pod (as the apiserver's own decoder says), refused at parse: the
@@ -53,12 +58,21 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
         var snapshot = config() ?? throw new NotReadyException();
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
-        int hash = InjectionMemo.HashOf(pod, request.Namespace, path);
-        var answer = _memo.Find(hash, snapshot, request.Namespace, path, pod);
-        if (answer is null)
+        CachedAnswer? answer;
+        if (namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment))
         {
+            // The answer depends on the Namespace object too, which the memo's key does not hold.
             answer = Decide(snapshot, request, pod, path);
-            _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
+        }
+        else
+        {
+            int hash = InjectionMemo.HashOf(pod, request.Namespace, path);
+            answer = _memo.Find(hash, snapshot, request.Namespace, path, pod);
+            if (answer is null)
+            {
+                answer = Decide(snapshot, request, pod, path);
+                _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
+            }
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
         return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request, answer.Warnings);
@@ -106,7 +120,8 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
 
         var found = new List<string>();
-        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found);
+        var cluster = namespaces is null ? null : new ClusterNamespace(namespaces(ns));
+        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found, cluster: cluster);
         warnings = found.Count > 0 ? found : null;
 
         var patchWriter = t_patchWriter ??= new JsonPatchWriter();

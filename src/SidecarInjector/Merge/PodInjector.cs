@@ -27,8 +27,9 @@ internal static class PodInjector
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload = null,
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
-        List<string>? warnings = null) =>
-        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings);
+        List<string>? warnings = null,
+        ClusterNamespace? cluster = null) =>
+        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings, cluster);
 
     private static JsonObject InjectShaped(
         ConfigSnapshot config,
@@ -38,9 +39,17 @@ internal static class PodInjector
         IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
         WorkloadMeta? workload,
         IReadOnlyList<SidecarTemplate>? defaultTemplates,
-        List<string>? warnings)
+        List<string>? warnings,
+        ClusterNamespace? cluster)
     {
         AnnotationValidation.Validate(original);
+        (long Uid, long Gid)? proxyIds = null;
+        if (cluster is not null && ClusterNamespace.IsOpenShift(config.Settings.Environment))
+        {
+            // Istio's webhook on OpenShift: the namespace's uid range, and no app uid on the proxy.
+            proxyIds = ProxyIds.For(cluster.Object);
+            original = OpenShiftProxyUser.Reset(original);
+        }
         var templates = SelectTemplates(config, original, defaultTemplates);
         // A re-injected pod is rendered as its owner wrote it (the previous injection removed), but
         // merged into as it came, as Istio's RunTemplate does: settings of the previous proxy that the
@@ -52,7 +61,7 @@ internal static class PodInjector
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig, proxyIds);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)

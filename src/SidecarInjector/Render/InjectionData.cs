@@ -18,7 +18,7 @@ internal static class InjectionData
     public const long DefaultProxyUid = 1337;
 
     public static GoStruct Build(JsonObject pod, string ns, TemplateSettings config, string revision,
-        WorkloadMeta? workload = null, JsonObject? proxyConfig = null)
+        WorkloadMeta? workload = null, JsonObject? proxyConfig = null, (long Uid, long Gid)? proxyIds = null)
     {
         var values = config.Values;
         var mesh = config.Mesh;
@@ -48,9 +48,10 @@ internal static class InjectionData
             ["Revision"] = revision,
             ["ProxyImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy"]?["image"]),
             ["ProxyInitImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy_init"]?["image"]),
-            ["ProxyUID"] = DefaultProxyUid,
-            ["ProxyGID"] = DefaultProxyUid,
-            ["NativeSidecars"] = NativeSidecars(annotations, environment),
+            ["ProxyUID"] = (proxyIds ?? ProxyIds.Default).Uid,
+            ["ProxyGID"] = (proxyIds ?? ProxyIds.Default).Gid,
+            // The injector's setting; the pod's sidecar.istio.io/nativeSidecar annotation is the template's to weigh.
+            ["NativeSidecars"] = NativeSidecarSetting.Enabled(environment),
             // Istio lower-cases the enum name for templates ("localhost", "passthrough").
             ["InboundTrafficPolicyMode"] = (mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH").ToLowerInvariant(),
             ["CompliancePolicy"] = environment("COMPLIANCE_POLICY") ?? "",
@@ -150,14 +151,5 @@ internal static class InjectionData
             return $"{hub}/{image}:{tag}";
         }
         return tag.EndsWith("-" + imageType, StringComparison.Ordinal) ? $"{hub}/{image}:{tag}" : $"{hub}/{image}:{tag}-{imageType}";
-    }
-
-    private static bool NativeSidecars(JsonObject? annotations, Func<string, string?> environment)
-    {
-        if (annotations?["sidecar.istio.io/nativeSidecar"]?.GetValue<string>() is { } requested)
-        {
-            return requested == "true";
-        }
-        return environment("ENABLE_NATIVE_SIDECARS") == "true";
     }
 }

@@ -16,7 +16,11 @@ internal sealed class IstioCorpus(string name, string root)
     public static readonly IstioCorpus December = new("2024-12", Paths.IstioTestdata);
     public static readonly IstioCorpus Head = new("head", Paths.IstioHeadTestdata);
 
-    public static readonly IstioCorpus? Extra = Environment.GetEnvironmentVariable("EXTRA_CORPUS") is { } d ? new("extra", d) : null;
+    /// <summary>
+    /// A corpus folder of the same layout named by CONFORMANCE_CORPUS (a newer Istio's table, cases
+    /// of your own); when set, the conformance tests run it alone, as "extra".
+    /// </summary>
+    public static readonly IstioCorpus? Extra = Environment.GetEnvironmentVariable("CONFORMANCE_CORPUS") is { Length: > 0 } d ? new("extra", d) : null;
 
     public static IstioCorpus Named(string name) => name == Head.Name ? Head : name == December.Name ? December
         : name == "extra" ? Extra! : throw new ArgumentException("no corpus " + name);
@@ -52,6 +56,11 @@ internal sealed class IstioCorpus(string name, string root)
         }
         var meshDefaults = (JsonObject)YamlDocument.Parse(File.ReadAllText(Path.Combine(Root, "mesh-defaults.yaml")), "mesh-defaults.yaml")!;
         var env = new Dictionary<string, string>();
+        if (this == December)
+        {
+            // Written when Istio's native sidecars were off unless asked for; today's default is on.
+            env["ENABLE_NATIVE_SIDECARS"] = "false";
+        }
         if (c["env"] is JsonObject e)
         {
             foreach (var (k, v) in e)
