@@ -24,6 +24,8 @@ internal static class Program
                 return 0;
             case Command.Inject inject:
                 return InjectCommand.Run(inject.Args, Console.In, Console.Out, Console.Error);
+            case Command.CheckConfig check:
+                return CheckConfigCommand.Run(check.Args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
             case Command.Invalid invalid:
                 Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
                 return 2;

@@ -8,6 +8,7 @@ internal abstract record Command
     public sealed record Serve(ServeOptions Options) : Command;
     public sealed record SampleReview(bool V1Beta1) : Command;
     public sealed record Inject(string[] Args) : Command;
+    public sealed record CheckConfig(string[] Args) : Command;
     public sealed record Help : Command;
     public sealed record Version : Command;
     public sealed record Invalid(string Message) : Command;
@@ -30,6 +31,7 @@ internal static class CommandLineParser
         ("--tls-cert-file", "FILE", "PEM certificate chain, reloaded on change (default " + ServeOptions.DefaultCertFile + ")"),
         ("--tls-key-file", "FILE", "PEM private key, reloaded on change (default " + ServeOptions.DefaultKeyFile + ")"),
         ("--config-dir", "DIR", "mounted ConfigMap with files 'config' and 'values', reloaded on change (default " + ServeOptions.DefaultConfigDir + ")"),
+        ("--config-file", "FILE", "instead of --config-dir: a ConfigMap manifest (kubectl get cm istio-sidecar-injector -o yaml; Istio's mesh ConfigMap may follow), reloaded on change"),
         ("--dev", null, "embedded default config and a generated self-signed localhost certificate"),
         ("--enable-http2", null, "offer HTTP/2 on the webhook port (off: the apiserver speaks HTTP/1.1, and see CVE-2023-44487)"),
         ("--max-request-bytes", "BYTES", "largest AdmissionReview accepted, else 413 (default 2097152: etcd stores objects of at most 1.5 MiB, ~2 MiB as JSON)"),
@@ -60,6 +62,8 @@ internal static class CommandLineParser
                     return new Command.SampleReview(rest.Contains("--v1beta1"));
                 case "inject":
                     return new Command.Inject([.. rest]);
+                case "check-config":
+                    return new Command.CheckConfig([.. rest]);
                 case "help":
                     return new Command.Help();
                 case "version":
@@ -143,8 +147,9 @@ internal static class CommandLineParser
             ListenAddress = v.GetValueOrDefault("--listen-address", ""),
             TlsCertFile = v.GetValueOrDefault("--tls-cert-file", ServeOptions.DefaultCertFile),
             TlsKeyFile = v.GetValueOrDefault("--tls-key-file", ServeOptions.DefaultKeyFile),
-            // In dev mode the embedded config is used unless a directory is named explicitly.
-            ConfigDir = v.TryGetValue("--config-dir", out var dir) ? dir : dev ? null : ServeOptions.DefaultConfigDir,
+            // In dev mode the embedded config is used unless a directory or file is named explicitly.
+            ConfigDir = v.TryGetValue("--config-dir", out var dir) ? dir : dev || v.ContainsKey("--config-file") ? null : ServeOptions.DefaultConfigDir,
+            ConfigFile = v.GetValueOrDefault("--config-file"),
             Dev = dev,
             EnableHttp2 = Switch(v, "--enable-http2"),
             MaxRequestBytes = Number(v, "--max-request-bytes", ServeOptions.DefaultMaxRequestBytes, min: 1024),
@@ -164,6 +169,10 @@ internal static class CommandLineParser
             },
             NoopEndpoint = Switch(v, "--enable-noop-endpoint"),
         };
+        if (v.ContainsKey("--config-dir") && v.ContainsKey("--config-file"))
+        {
+            throw new FormatException("--config-dir and --config-file exclude each other; give one");
+        }
         if (options.Port == options.AdminPort && options.Port != 0)
         {
             throw new FormatException("--port and --admin-port must differ");

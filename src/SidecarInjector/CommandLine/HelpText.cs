@@ -11,8 +11,10 @@ internal static class HelpText
         text.AppendLine();
         text.AppendLine("Usage:");
         text.AppendLine("  sidecar-injector [serve] [flags]     serve the webhook (HTTPS) and the admin endpoints (HTTP)");
-        text.AppendLine("  sidecar-injector inject -f FILE|- [--config-dir DIR] [-o FILE]");
+        text.AppendLine("  sidecar-injector inject -f FILE|- [--config-dir DIR | --config-file FILE] [-o FILE]");
         text.AppendLine("                                       inject the pod templates of manifests offline (kube-inject)");
+        text.AppendLine("  sidecar-injector check-config (--config-dir DIR | --config-file FILE)");
+        text.AppendLine("                                       load, compile and dry-run a config; print every problem (exit 1)");
         text.AppendLine("  sidecar-injector sample-review [--v1beta1]");
         text.AppendLine("                                       print a realistic AdmissionReview for a Pod CREATE");
         text.AppendLine("  sidecar-injector --help | --version");

@@ -5,14 +5,14 @@ using SidecarInjector.KubeInject;
 namespace SidecarInjector.CommandLine;
 
 /// <summary>
-/// <c>sidecar-injector inject -f FILE|- [--config-dir D] [-o FILE]</c>: kube-inject for manifests.
-/// Without --config-dir the embedded default config is used.
+/// <c>sidecar-injector inject -f FILE|- [--config-dir D | --config-file F] [-o FILE]</c>: kube-inject
+/// for manifests. Without either the embedded default config is used.
 /// </summary>
 internal static class InjectCommand
 {
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        string? input = null, output = null, configDir = null;
+        string? input = null, output = null, configDir = null, configFile = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"flag {args[i]} needs a value");
@@ -23,11 +23,13 @@ internal static class InjectCommand
                     case "-f" or "--filename": input = Value(); break;
                     case "-o" or "--output": output = Value(); break;
                     case "--config-dir": configDir = Value(); break;
+                    case "--config-file": configFile = Value(); break;
                     case "-h" or "--help":
-                        stdout.WriteLine("Usage: sidecar-injector inject -f FILE|- [--config-dir DIR] [-o FILE]");
+                        stdout.WriteLine("Usage: sidecar-injector inject -f FILE|- [--config-dir DIR | --config-file FILE] [-o FILE]");
                         stdout.WriteLine("Injects every pod template (Pod, Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob,");
                         stdout.WriteLine("ReplicationController, DeploymentConfig, List items) of a multi-document YAML; other documents");
-                        stdout.WriteLine("are copied unchanged. Without --config-dir the embedded default config is used.");
+                        stdout.WriteLine("are copied unchanged. --config-file takes a ConfigMap manifest (kubectl get cm istio-sidecar-injector");
+                        stdout.WriteLine("-o yaml, optionally with Istio's mesh ConfigMap); without either the embedded default config is used.");
                         return 0;
                     default:
                         stderr.WriteLine($"sidecar-injector inject: unknown flag '{args[i]}' (try --help)");
@@ -58,9 +60,15 @@ internal static class InjectCommand
             stderr.WriteLine($"sidecar-injector inject: --config-dir {configDir} is not a directory");
             return 2;
         }
+        var source = ConfigSource.FromFlags(configDir, configFile, out var sourceError);
+        if (source is null)
+        {
+            stderr.WriteLine("sidecar-injector inject: " + sourceError);
+            return 2;
+        }
         try
         {
-            var config = ConfigLoader.Load(configDir is null ? ConfigLoader.ReadEmbeddedDefault() : ConfigLoader.ReadDirectory(configDir));
+            var config = ConfigLoader.Load(source.Read());
             var text = input == "-" ? stdin.ReadToEnd() : File.ReadAllText(input);
             var warnings = new List<string>();
             var result = ManifestInjector.Run(text, config, warnings, input == "-" ? "<stdin>" : input);

@@ -12,8 +12,12 @@ internal sealed record ServeOptions
     public string ListenAddress { get; init; } = "";
     public string TlsCertFile { get; init; } = DefaultCertFile;
     public string TlsKeyFile { get; init; } = DefaultKeyFile;
-    /// <summary>Null means the embedded default config (only with --dev).</summary>
+    /// <summary>Null (and no <see cref="ConfigFile"/>) means the embedded default config (only with --dev).</summary>
     public string? ConfigDir { get; init; } = DefaultConfigDir;
+    /// <summary>A ConfigMap manifest instead of a mounted folder (--config-file).</summary>
+    public string? ConfigFile { get; init; }
+
+    public Configuration.ConfigSource ConfigSource => new(ConfigDir, ConfigFile);
     public bool Dev { get; init; }
     public bool EnableHttp2 { get; init; }
     /// <summary>

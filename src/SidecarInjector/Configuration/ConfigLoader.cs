@@ -23,15 +23,45 @@ internal static class ConfigLoader
     /// <summary>A ConfigMap holds at most 1 MiB: anything larger did not come from one, and is not read.</summary>
     public const long MaxConfigBytes = 1024 * 1024;
 
+    private const string EmbeddedSource = "embedded default";
+
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
         "policy", "alwaysInjectSelector", "neverInjectSelector", "injectedAnnotations",
         "defaultTemplates", "templates", "aliases",
+        // Istio's chart writes a deliberately unusable `template` for injectors of before 1.8 (which
+        // read that key); today's Istio ignores it, and so do we, without a warning.
+        "template",
     };
+
+    /// <summary>
+    /// Where a text came from: the name problems are reported under, and where its lines sit in
+    /// that file (a ConfigMap key inside a manifest starts many lines down, indented).
+    /// </summary>
+    internal sealed record TextOrigin(string Name, YamlPositions.Placement Placement)
+    {
+        public ConfigException Relocate(ConfigException e, string? prefix = null)
+        {
+            var (line, column) = Placement.Map(e.Line, e.Column);
+            return new ConfigException(Name, line, column, prefix is null ? e.Detail : prefix + e.Detail);
+        }
+    }
 
     /// <summary>The raw files of one version, read together so that their hash names the version.</summary>
     internal sealed record ConfigFiles(string Source, byte[] Config, byte[]? Values, byte[]? Mesh = null)
     {
+        public TextOrigin? ConfigOrigin { get; init; }
+        public TextOrigin? ValuesOrigin { get; init; }
+        public TextOrigin? MeshOrigin { get; init; }
+
+        /// <summary>The origin of part <paramref name="part"/> (config, values or mesh): a file of the directory unless placed otherwise.</summary>
+        public TextOrigin OriginOf(string part) => (part switch
+        {
+            ConfigFile => ConfigOrigin,
+            ValuesFile => ValuesOrigin,
+            _ => MeshOrigin,
+        }) ?? new TextOrigin(Source == EmbeddedSource ? "embedded " + part : Path.Combine(Source, part), YamlPositions.Placement.Whole);
+
         public string Version()
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -75,7 +105,7 @@ internal static class ConfigLoader
     /// <summary>The default compiled into the binary (the same files deploy/ ships).</summary>
     public static ConfigFiles ReadEmbeddedDefault()
     {
-        return new ConfigFiles("embedded default", ReadResource("SidecarInjector.DefaultConfig.config"), ReadResource("SidecarInjector.DefaultConfig.values"));
+        return new ConfigFiles(EmbeddedSource, ReadResource("SidecarInjector.DefaultConfig.config"), ReadResource("SidecarInjector.DefaultConfig.values"));
 
         static byte[] ReadResource(string name)
         {
@@ -90,16 +120,49 @@ internal static class ConfigLoader
     /// <summary>Loads with the process environment (read by the templates' env function).</summary>
     public static ConfigSnapshot Load(ConfigFiles files) => Load(files, Environment.GetEnvironmentVariable, meshDefaults: null);
 
-    public static ConfigSnapshot Load(ConfigFiles files, Func<string, string?> environment, JsonObject? meshDefaults)
+    /// <summary>Loads one version, or throws the first problem as a <see cref="ConfigException"/>.</summary>
+    public static ConfigSnapshot Load(ConfigFiles files, Func<string, string?> environment, JsonObject? meshDefaults) =>
+        Build(files, environment, meshDefaults, problems: null, dryRunAll: false)!;
+
+    /// <summary>
+    /// What <c>check-config</c> runs: every problem of the version, not only the first, each with
+    /// its file position, and every template dry-run on a sample pod (not only the default ones).
+    /// Returns the snapshot when there was none.
+    /// </summary>
+    public static ConfigSnapshot? Check(ConfigFiles files, Func<string, string?> environment, List<ConfigException> problems) =>
+        Build(files, environment, meshDefaults: null, problems, dryRunAll: true);
+
+    private static ConfigSnapshot? Build(ConfigFiles files, Func<string, string?> environment, JsonObject? meshDefaults,
+        List<ConfigException>? problems, bool dryRunAll)
     {
         var warnings = new List<string>();
-        var configName = files.Source == "embedded default" ? "embedded config" : Path.Combine(files.Source, ConfigFile);
-        var valuesName = files.Source == "embedded default" ? "embedded values" : Path.Combine(files.Source, ValuesFile);
+        var configOrigin = files.OriginOf(ConfigFile);
+        var configName = configOrigin.Name;
 
-        var root = YamlDocument.Parse(Decode(files.Config, configName), configName);
+        // A problem that leaves the rest checkable: thrown when loading, collected when checking.
+        void Problem(ConfigException e)
+        {
+            if (problems is null)
+            {
+                throw e;
+            }
+            problems.Add(e);
+        }
+
+        JsonNode? root;
+        try
+        {
+            root = ParsePart(files.Config, configOrigin);
+        }
+        catch (ConfigException e)
+        {
+            Problem(e);
+            return null;
+        }
         if (root is not JsonObject config)
         {
-            throw new ConfigException(configName, 1, 1, "the config must be a YAML mapping");
+            Problem(new ConfigException(configName, configOrigin.Placement.FirstLine, 1, "the config must be a YAML mapping"));
+            return null;
         }
         foreach (var (key, _) in config)
         {
@@ -112,43 +175,88 @@ internal static class ConfigLoader
         var values = new JsonObject();
         if (files.Values is { Length: > 0 } valueBytes)
         {
-            var parsed = YamlDocument.Parse(Decode(valueBytes, valuesName), valuesName);
-            values = parsed switch
+            var origin = files.OriginOf(ValuesFile);
+            try
             {
-                null => new JsonObject(),
-                JsonObject o => o,
-                _ => throw new ConfigException(valuesName, 1, 1, "values must be a mapping"),
-            };
+                switch (ParsePart(valueBytes, origin))
+                {
+                    case null:
+                        break;
+                    case JsonObject o:
+                        values = o;
+                        break;
+                    default:
+                        Problem(new ConfigException(origin.Name, origin.Placement.FirstLine, 1, "values must be a mapping"));
+                        break;
+                }
+            }
+            catch (ConfigException e)
+            {
+                Problem(e);
+            }
         }
 
-        var meshName = files.Source == "embedded default" ? "embedded mesh" : Path.Combine(files.Source, MeshFile);
         JsonObject? meshOverlay = null;
         if (files.Mesh is { Length: > 0 } meshBytes)
         {
-            meshOverlay = YamlDocument.Parse(Decode(meshBytes, meshName), meshName) switch
+            var origin = files.OriginOf(MeshFile);
+            try
             {
-                null => null,
-                JsonObject o => o,
-                _ => throw new ConfigException(meshName, 1, 1, "mesh must be a MeshConfig mapping"),
-            };
+                switch (ParsePart(meshBytes, origin))
+                {
+                    case null:
+                        break;
+                    case JsonObject o:
+                        meshOverlay = o;
+                        break;
+                    default:
+                        Problem(new ConfigException(origin.Name, origin.Placement.FirstLine, 1, "mesh must be a MeshConfig mapping"));
+                        break;
+                }
+            }
+            catch (ConfigException e)
+            {
+                Problem(e);
+            }
         }
         var mesh = Mesh.MeshConfig.Apply(meshDefaults, meshOverlay);
 
-        var policy = ReadPolicy(config["policy"], configName);
+        // Each of these reads its own field: one failing leaves the others worth checking.
+        T Read<T>(Func<T> read, T fallback)
+        {
+            try
+            {
+                return read();
+            }
+            catch (ConfigException e)
+            {
+                Problem(e);
+                return fallback;
+            }
+        }
+
+        var policy = Read(() => ReadPolicy(config["policy"], configName), InjectionPolicy.Enabled);
         var functions = IstioFunctions.InjectionFunctions(environment);
-        var templates = ReadTemplates(config["templates"], configName, functions);
+        var templates = ReadTemplates(config["templates"], files.Config, configOrigin, functions, Problem);
         if (templates.Count == 0)
         {
             warnings.Add($"{configName}: no templates are defined, so injected pods get only annotations");
         }
-        var aliases = ReadAliases(config["aliases"], configName);
-        var defaultTemplates = ReadStringList(config["defaultTemplates"], configName, "defaultTemplates") ?? ["sidecar"];
+        var aliases = Read(() => ReadAliases(config["aliases"], configName), []);
+        // Missing or empty, as in Istio: the sidecar template.
+        var defaultTemplates = Read(() => ReadStringList(config["defaultTemplates"], configName, "defaultTemplates"), null) is { Count: > 0 } listed
+            ? listed
+            : ["sidecar"];
         List<SidecarTemplate> defaultSet = [];
         if (templates.Count > 0)
         {
-            defaultSet = TemplateSelection.Resolve(defaultTemplates, templates, aliases)
-                ?? throw new ConfigException(configName, 0, 0,
-                    $"defaultTemplates names a template that is not defined: {TemplateSelection.FirstMissing(defaultTemplates, templates, aliases)}");
+            defaultSet = TemplateSelection.Resolve(defaultTemplates, templates, aliases) ?? [];
+            // A default template that is there but did not compile has its own problem already.
+            if (defaultSet.Count == 0 && TemplateSelection.FirstMissing(defaultTemplates, templates, aliases) is { } missing
+                && !(config["templates"] is JsonObject declared && declared.ContainsKey(missing)))
+            {
+                Problem(new ConfigException(configName, 0, 0, $"defaultTemplates names a template that is not defined: {missing}"));
+            }
         }
 
         var snapshot = new ConfigSnapshot
@@ -156,9 +264,9 @@ internal static class ConfigLoader
             Version = files.Version(),
             Source = files.Source,
             Policy = policy,
-            NeverInjectSelector = ReadSelectors(config["neverInjectSelector"], configName, "neverInjectSelector"),
-            AlwaysInjectSelector = ReadSelectors(config["alwaysInjectSelector"], configName, "alwaysInjectSelector"),
-            InjectedAnnotations = ReadStringMap(config["injectedAnnotations"], configName, "injectedAnnotations"),
+            NeverInjectSelector = Read(() => ReadSelectors(config["neverInjectSelector"], configName, "neverInjectSelector"), []),
+            AlwaysInjectSelector = Read(() => ReadSelectors(config["alwaysInjectSelector"], configName, "alwaysInjectSelector"), []),
+            InjectedAnnotations = Read(() => ReadStringMap(config["injectedAnnotations"], configName, "injectedAnnotations"), []),
             DefaultTemplates = defaultTemplates,
             Templates = templates,
             Aliases = aliases,
@@ -166,22 +274,50 @@ internal static class ConfigLoader
             Warnings = warnings,
             DefaultTemplateSet = defaultSet,
         };
-        DryRun(snapshot, configName);
-        return snapshot;
+        DryRun(snapshot, configName, defaultSet, Problem);
+        if (dryRunAll)
+        {
+            // Istio's ConfigMap also holds templates its gateway controller renders into whole
+            // Deployments (waypoint, kube-gateway): not pod fragments, and never chosen for a pod
+            // unless one asks by annotation. Said, not refused.
+            var others = new List<SidecarTemplate>();
+            foreach (var template in templates.Values)
+            {
+                if (!defaultSet.Contains(template))
+                {
+                    others.Add(template);
+                }
+            }
+            DryRun(snapshot, configName, others, e => warnings.Add(
+                $"{e.Message} (not a default template: a pod that asks for it with {TemplateSelection.TemplatesAnnotation} would be denied)"));
+        }
+        return problems is { Count: > 0 } ? null : snapshot;
+    }
+
+    /// <summary>One of the ConfigMap's texts as YAML, problems placed in the user's file.</summary>
+    private static JsonNode? ParsePart(byte[] bytes, TextOrigin origin)
+    {
+        try
+        {
+            return YamlDocument.Parse(Decode(bytes, origin.Name), origin.Name);
+        }
+        catch (ConfigException e) when (e.Origin == origin.Name)
+        {
+            throw origin.Relocate(e);
+        }
     }
 
     /// <summary>
-    /// Renders the default templates (those every pod gets) once, for a realistic pod, before the
-    /// version is accepted: one that fails to execute or writes something that is not a Pod
-    /// fragment is rejected now, with its position, instead of denying every pod later. Templates
-    /// only chosen by annotation (Istio ships gateway and waypoint ones) are not meant for any pod.
+    /// Renders templates once, for a realistic pod, before the version is accepted: one that fails
+    /// to execute or writes something that is not a Pod fragment is rejected now instead of denying
+    /// every pod later. Loading dry-runs the default templates (those every pod gets; Istio ships
+    /// gateway and waypoint ones chosen only by annotation); check-config dry-runs them all.
     /// </summary>
-    private static void DryRun(ConfigSnapshot snapshot, string source)
+    private static void DryRun(ConfigSnapshot snapshot, string source, IEnumerable<SidecarTemplate> templates, Action<ConfigException> problem)
     {
         JsonObject? pod = null;
-        foreach (var template in snapshot.DefaultTemplateSet)
+        foreach (var template in templates)
         {
-            var name = template.Name;
             if (!template.NeedsData)
             {
                 continue;
@@ -193,7 +329,7 @@ internal static class ConfigLoader
             }
             catch (InjectionException e)
             {
-                throw new ConfigException(source, 0, 0, $"template {name} fails on a sample pod: {e.Message}");
+                problem(new ConfigException(source, 0, 0, $"template {template.Name} fails on a sample pod: {e.Message}"));
             }
         }
     }
@@ -223,21 +359,44 @@ internal static class ConfigLoader
         };
     }
 
-    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, string source, FunctionTable functions)
+    private static Dictionary<string, SidecarTemplate> ReadTemplates(JsonNode? node, byte[] configBytes, TextOrigin configOrigin,
+        FunctionTable functions, Action<ConfigException> problem)
     {
         var templates = new Dictionary<string, SidecarTemplate>(StringComparer.Ordinal);
+        var source = configOrigin.Name;
         if (node is null)
         {
             return templates;
         }
         if (node is not JsonObject map)
         {
-            throw new ConfigException(source, 0, 0, "templates must be a mapping of name to template text");
+            problem(new ConfigException(source, 0, 0, "templates must be a mapping of name to template text"));
+            return templates;
         }
+        string? configText = null;
         foreach (var (name, text) in map)
         {
-            var body = text is null ? "" : ReadString(text, source, "templates." + name);
-            templates[name] = TemplateCompiler.Compile(name, body, source, functions);
+            try
+            {
+                var body = text is null ? "" : ReadString(text, source, "templates." + name);
+                templates[name] = TemplateCompiler.Compile(name, body, source, functions);
+            }
+            catch (ConfigException e) when (e.Line > 0)
+            {
+                // A line of the template: placed in the config file (and the file around it) when the
+                // template is a literal block there, as Istio's chart writes them.
+                configText ??= Encoding.UTF8.GetString(configBytes);
+                var inConfig = YamlPositions.BlockScalar(configText, 0, "templates", name) is { } placement
+                    ? new TextOrigin(source, placement).Relocate(e)
+                    : new ConfigException(source + " (template " + name + ")", e.Line, e.Column, e.Detail);
+                problem(inConfig.Origin == source
+                    ? configOrigin.Relocate(inConfig, $"template {name}: ")
+                    : inConfig);
+            }
+            catch (ConfigException e)
+            {
+                problem(e);
+            }
         }
         return templates;
     }

@@ -96,7 +96,7 @@ internal static partial class WebhookServer
 
         var exporter = new PrometheusExporter();
         var configStore = new ConfigStore(
-            options.ConfigDir is null ? ConfigLoader.ReadEmbeddedDefault : () => ConfigLoader.ReadDirectory(options.ConfigDir),
+            options.ConfigSource.Read,
             loggerFactory.CreateLogger("SidecarInjector.Config"));
         var alpn = options.EnableHttp2
             ? new List<SslApplicationProtocol> { SslApplicationProtocol.Http2, SslApplicationProtocol.Http11 }
@@ -170,9 +170,9 @@ internal static partial class WebhookServer
         }
 
         var trimmer = new MemoryTrimmer(budget, TrimInterval);
-        var configWatcher = options.ConfigDir is null
+        var configWatcher = options.ConfigSource.WatchedDirectory is not { } watched
             ? null
-            : new MountWatcher(options.ConfigDir, () =>
+            : new MountWatcher(watched, () =>
             {
                 configStore.Reload();
                 // Loaded or refused, the load's garbage (documents, the dry run) is no longer needed.

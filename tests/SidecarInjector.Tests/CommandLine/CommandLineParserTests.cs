@@ -47,10 +47,22 @@ public sealed class CommandLineParserTests
     [InlineData(new[] { "--port", "70000" }, "--port must be a port number")]
     [InlineData(new[] { "--nope" }, "unknown flag '--nope'")]
     [InlineData(new[] { "--port" }, "flag --port needs a value")]
+    [InlineData(new[] { "--config-dir", "/a", "--config-file", "/b.yaml" }, "--config-dir and --config-file exclude each other")]
     public void A_bad_value_is_refused_not_replaced_by_a_default(string[] args, string expected)
     {
         var invalid = Assert.IsType<Command.Invalid>(Parse(args));
         Assert.Contains(expected, invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_file_replaces_the_default_config_directory()
+    {
+        var options = Assert.IsType<Command.Serve>(Parse([], new() { ["SIDECAR_INJECTOR_CONFIG_FILE"] = "/etc/cm/injector.yaml" })).Options;
+        Assert.Null(options.ConfigDir);
+        Assert.Equal("/etc/cm/injector.yaml", options.ConfigFile);
+        Assert.Equal("/etc/cm", options.ConfigSource.WatchedDirectory);
+        Assert.Equal(ServeOptions.DefaultConfigDir, Assert.IsType<Command.Serve>(Parse([])).Options.ConfigDir);
+        Assert.IsType<Command.CheckConfig>(Parse(["check-config", "--config-file", "x.yaml"]));
     }
 
     [Fact]

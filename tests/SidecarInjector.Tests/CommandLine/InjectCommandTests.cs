@@ -112,6 +112,28 @@ public sealed class InjectCommandTests
         }
     }
 
+    [Fact]
+    public void Uses_the_configmap_manifest_given()
+    {
+        var dir = Directory.CreateTempSubdirectory("inject-config-file-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "cm.yaml");
+            File.WriteAllText(path, SidecarInjector.Tests.Configuration.ConfigManifestTests.InjectorConfigMap(
+                "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: from-file-{{ .DeploymentMeta.Name }}\n        image: helper\n"));
+            var (code, output, _) = Run(["-f", "-", "--config-file", path], Manifests);
+            Assert.Equal(0, code);
+            Assert.Contains("name: from-file-web", output);
+            (code, _, var error) = Run(["-f", "-", "--config-file", path, "--config-dir", dir.FullName], Manifests);
+            Assert.Equal(2, code);
+            Assert.Contains("exclude each other", error);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(new string[0], "-f FILE")]
     [InlineData(new[] { "-f" }, "needs a value")]

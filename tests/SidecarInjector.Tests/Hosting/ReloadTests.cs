@@ -69,6 +69,32 @@ public sealed class ReloadTests
     }
 
     [Fact]
+    public async Task A_configmap_manifest_given_with_config_file_is_served_and_reloaded_when_edited()
+    {
+        var dir = Directory.CreateTempSubdirectory("config-file-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "istio-sidecar-injector.yaml");
+            string Manifest(Dictionary<string, string> files) =>
+                SidecarInjector.Tests.Configuration.ConfigManifestTests.InjectorConfigMap(files["config"], files["values"]);
+            File.WriteAllText(path, Manifest(WithProxyImage("registry.example.com/proxy:file-1")));
+            await using var harness = await ServerHarness.StartAsync(
+                o => o with { ConfigDir = null, ConfigFile = path, PollInterval = TimeSpan.FromMinutes(10) }, createConfig: false);
+            Assert.Equal("registry.example.com/proxy:file-1", await InjectedProxyImage(harness));
+
+            // Edited in place (or swapped by kubelet, when mounted): the folder's watcher sees it.
+            var next = path + ".new";
+            File.WriteAllText(next, Manifest(WithProxyImage("registry.example.com/proxy:file-2")));
+            File.Move(next, path, overwrite: true);
+            Assert.True(await ServerHarness.Eventually(async () => await InjectedProxyImage(harness) == "registry.example.com/proxy:file-2", Within));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_rotated_certificate_is_served_within_two_seconds()
     {
         await using var harness = await ServerHarness.StartAsync(o => o with { PollInterval = TimeSpan.FromMinutes(10) });
