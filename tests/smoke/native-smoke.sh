@@ -159,6 +159,22 @@ inject_ok() {
 }
 check "inject (kube-inject) rewrites a Deployment and keeps the Service" inject_ok
 
+# The shipped ConfigMap as a manifest (what `kubectl get cm -o yaml` prints), then with a typo.
+{
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sidecar-injector\ndata:\n'
+  for key in config values; do
+    printf '  %s: |\n' "$key"
+    sed 's/^/    /' "$root/etc/sidecar-injector/config/$key"
+  done
+} > "$work/configmap.yaml"
+sed 's/| quote }}/| quoted }}/' "$work/configmap.yaml" > "$work/broken-configmap.yaml"
+check_config_ok() {
+  "$binary" check-config --config-file "$work/configmap.yaml" > "$work/check.txt" && grep -q '^ok: ' "$work/check.txt" \
+    && ! "$binary" check-config --config-file "$work/broken-configmap.yaml" > "$work/check-broken.txt" \
+    && grep -q "broken-configmap.yaml:[0-9]*:[0-9]*: template sidecar: function \"quoted\" not defined" "$work/check-broken.txt"
+}
+check "check-config passes the shipped ConfigMap and names a typo's file line" check_config_ok
+
 [[ -n $server ]] && kill -TERM "$server"
 stopped=0
 for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || { stopped=1; break; }; sleep 0.1; done
