@@ -6,19 +6,44 @@
 # Usage: perf/throughput.sh [PATH/TO/sidecar-injector] [connections] [requests-per-round] [rounds]
 # PIN=1 puts the server on the first half of the CPUs and h2load on the other half (less noise on a
 # small machine, where the load generator otherwise competes with the server for the same cores).
+#
+# DISTINCT=N: distinct pods instead of one review, as a busy apiserver sends them: N generated
+# reviews (perf/distinct/reviews.py: pods of N/5 workloads, 2 % with 2,000 env vars) cycled by wrk
+# (perf/distinct/cycle.lua), /noop on the very same bodies; each round runs DURATION seconds (10).
+# CONFIG=DIR serves that config folder instead of the embedded default; CONFIG=istio builds one
+# from Istio's own injection template (tests/testdata/istio-inject/inputs/default.*.gen.yaml).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-$repo/out/sidecar-injector}
 connections=${2:-8}
 requests=${3:-100000}
 rounds=${4:-3}
-command -v h2load > /dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 1; }
+distinct=${DISTINCT:-}
+if [[ -n $distinct ]]; then
+  command -v wrk > /dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
+else
+  command -v h2load > /dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 1; }
+fi
 [[ -x $binary ]] || { echo "no binary at $binary: dotnet publish src/SidecarInjector -c Release -o out" >&2; exit 1; }
 
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000)); admin=$((port + 1))
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$binary" sample-review > "$work/review.json"
+config_flags=()
+if [[ ${CONFIG:-} = istio ]]; then
+  mkdir -p "$work/istio-config"
+  for part in template:config values:values mesh:mesh; do
+    cp "$repo/tests/testdata/istio-inject/inputs/default.${part%%:*}.gen.yaml" "$work/istio-config/${part##*:}"
+  done
+  config_flags=(--config-dir "$work/istio-config")
+elif [[ -n ${CONFIG:-} ]]; then
+  config_flags=(--config-dir "$CONFIG")
+fi
+if [[ -n $distinct ]]; then
+  python3 "$repo/perf/distinct/reviews.py" "$work/reviews.jsonl" "$distinct"
+  echo "distinct pods: $distinct reviews, $(( $(stat -c %s "$work/reviews.jsonl") / distinct )) bytes each on average"
+fi
 
 started=$(date +%s%N)
 server_cpus=""; client_cpus=""
@@ -26,14 +51,23 @@ if [[ ${PIN:-0} = 1 ]] && command -v taskset > /dev/null && (( $(nproc) >= 2 ));
   half=$(( $(nproc) / 2 ))
   server_cpus="taskset -c 0-$((half - 1))"; client_cpus="taskset -c $half-$(( $(nproc) - 1 ))"
 fi
-$server_cpus "$binary" serve --dev --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Information > "$work/server.log" 2>&1 &
+$server_cpus "$binary" serve --dev "${config_flags[@]}" --port "$port" --admin-port "$admin" --enable-noop-endpoint --log-level Information > "$work/server.log" 2>&1 &
 pid=$!
 until curl -fsS "http://127.0.0.1:$admin/readyz" > /dev/null 2>&1; do sleep 0.001; done
 ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 sleep 1
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 
+client_threads=$(( $(nproc) / (${PIN:-0} == 1 ? 2 : 1) )); (( client_threads > connections )) && client_threads=$connections
+run_wrk() { # path → requests/s (p50/p99 and errors to the log)
+  REVIEWS="$work/reviews.jsonl" $client_cpus wrk -t "$client_threads" -c "$connections" -d "${DURATION:-10}s" \
+    -s "$repo/perf/distinct/cycle.lua" "https://127.0.0.1:$port$1" > "$work/wrk.txt" 2>&1
+  awk '/^wrk-summary/ && ($3 != "errors=0" || $4 != "non2xx=0") {print "ERRORS: " $0 > "/dev/stderr"}
+       /^wrk-summary/ {print > "/dev/stderr"}' "$work/wrk.txt"
+  awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt"
+}
 run() { # path → requests/s
+  if [[ -n $distinct ]]; then run_wrk "$1"; return; fi
   $client_cpus h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
     -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
     | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && ($10 + 0 != 0 || $12 + 0 != 0) {print "ERRORS: " $0 > "/dev/stderr"}'
@@ -43,8 +77,18 @@ allocated() { # bytes the process has allocated so far (the runtime's own counte
 }
 run /noop > /dev/null; run /inject > /dev/null   # warm up both paths
 # Allocation per request, end to end (Kestrel and TLS included), measured once per path.
+served() { curl -fsS "http://127.0.0.1:$admin/metrics" | awk '/^sidecar_injection_requests_total / {printf "%.0f", $2}'; }
+if [[ -n $distinct ]]; then
+  # wrk runs for a time, not a count: divide by the reviews the server counted (/noop counts none, so
+  # its requests come from wrk's own summary).
+  before=$(allocated); run /noop > /dev/null 2> "$work/noop-alloc.txt"
+  noop_requests=$(awk -F'[ =]' '/^wrk-summary/ {print $3}' "$work/noop-alloc.txt"); noop_bytes=$(( ($(allocated) - before) / noop_requests ))
+  before=$(allocated); served_before=$(served); run /inject > /dev/null 2> /dev/null
+  inject_bytes=$(( ($(allocated) - before) / ($(served) - served_before) ))
+else
 before=$(allocated); run /noop > /dev/null; noop_bytes=$(( ($(allocated) - before) / requests ))
 before=$(allocated); run /inject > /dev/null; inject_bytes=$(( ($(allocated) - before) / requests ))
+fi
 peak=0
 noop_sum=0; inject_sum=0
 for round in $(seq 1 "$rounds"); do

@@ -45,6 +45,9 @@ internal sealed class SidecarTemplate
     /// <summary>True when rendering needs the template data (the pod, values, mesh…).</summary>
     public bool NeedsData => _template is not null;
 
+    /// <summary>The text a Go template renders for <paramref name="data"/> (null for a constant template): what tests read the reader's input from.</summary>
+    internal string? RenderText(object? data) => _template?.Execute(data);
+
     /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
     public (JsonObject Fragment, InjectedNames Names) Render(Func<object?> data)
     {
@@ -76,7 +79,11 @@ internal sealed class SidecarTemplate
         JsonNode? node;
         try
         {
-            node = YamlDocument.Parse(text, $"output of template {Name}");
+            // Templates render a small part of YAML; read that directly, and anything else in full.
+            if (!BlockYamlReader.TryRead(text, out node))
+            {
+                node = YamlDocument.Parse(text, $"output of template {Name}");
+            }
         }
         catch (ConfigException e)
         {
