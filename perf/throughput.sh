@@ -8,7 +8,7 @@
 # small machine, where the load generator otherwise competes with the server for the same cores).
 #
 # DISTINCT=N: distinct pods instead of one review, as a busy apiserver sends them: N generated
-# reviews (perf/distinct/reviews.py: pods of N/5 workloads, 2 % with 2,000 env vars) cycled by wrk
+# reviews (perf/distinct/reviews.py: pods of N/5 workloads, LARGE_SHARE (0.02) with 2,000 env vars) cycled by wrk
 # (perf/distinct/cycle.lua), /noop on the very same bodies; each round runs DURATION seconds (10).
 # CONFIG=DIR serves that config folder instead of the embedded default; CONFIG=istio builds one
 # from Istio's own injection template (tests/testdata/istio-inject/inputs/default.*.gen.yaml).
@@ -41,7 +41,7 @@ elif [[ -n ${CONFIG:-} ]]; then
   config_flags=(--config-dir "$CONFIG")
 fi
 if [[ -n $distinct ]]; then
-  python3 "$repo/perf/distinct/reviews.py" "$work/reviews.jsonl" "$distinct"
+  python3 "$repo/perf/distinct/reviews.py" "$work/reviews.jsonl" "$distinct" --large-share "${LARGE_SHARE:-0.02}"
   echo "distinct pods: $distinct reviews, $(( $(stat -c %s "$work/reviews.jsonl") / distinct )) bytes each on average"
 fi
 

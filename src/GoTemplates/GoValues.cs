@@ -18,6 +18,53 @@ internal static class GoValues
     public static object? FromStructJson(JsonNode? node, IStructModel model, string? goType = null) =>
         Convert(node, model, structs: true, stringMap: false, goType);
 
+    /// <summary>
+    /// As <see cref="FromStructJson(JsonNode?, IStructModel, string?)"/>, from raw JSON: a pod's spec
+    /// converted without first building a JSON node (a dictionary per object) for every part of it.
+    /// </summary>
+    public static object? FromStructJson(JsonElement element, IStructModel model, string? goType = null) =>
+        Convert(element, model, structs: true, stringMap: false, goType);
+
+    private static object? Convert(JsonElement element, IStructModel? model, bool structs, bool stringMap, string? goType = null)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    var k = property.Name;
+                    bool childIsMap = structs && model!.IsStringMapField(k);
+                    // Later keys win, as in a parsed JSON object.
+                    entries[k] = Convert(property.Value, model, structs && !childIsMap && !stringMap, childIsMap, model?.FieldType(goType, k));
+                }
+                if (structs && !stringMap)
+                {
+                    return new GoStruct(entries, goType, model);
+                }
+                return new GoMap(entries, stringMap ? "" : NoValue.Instance);
+            case JsonValueKind.Array:
+                var list = new List<object?>(element.GetArrayLength());
+                foreach (var item in element.EnumerateArray())
+                {
+                    list.Add(Convert(item, model, structs, stringMap: false, goType));
+                }
+                return list;
+            case JsonValueKind.String:
+                return element.GetString();
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            case JsonValueKind.Number:
+                return element.TryGetInt64(out var l) ? (structs ? l : (double)l)
+                    : element.TryGetDouble(out var d) ? d
+                    : double.Parse(element.GetRawText(), CultureInfo.InvariantCulture);
+            default:
+                return null;
+        }
+    }
+
     private static object? Convert(JsonNode? node, IStructModel? model, bool structs, bool stringMap, string? goType = null)
     {
         switch (node)

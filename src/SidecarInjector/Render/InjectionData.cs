@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GoTemplates;
+using SidecarInjector.Json;
 using SidecarInjector.KubernetesGo;
 using SidecarInjector.Mesh;
 
@@ -41,8 +42,13 @@ internal static class InjectionData
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),
             ["DeploymentMeta"] = new GoStruct(new() { ["Name"] = deployName, ["Namespace"] = ns }),
             ["ObjectMeta"] = GoValues.FromStructJson(metaCopy, KubernetesStructs.Instance),
-            ["Spec"] = GoValues.FromStructJson(pod["spec"] as JsonObject ?? [], KubernetesStructs.Instance, "PodSpec"),
-            ["ProxyConfig"] = GoValues.FromStructJson(proxyConfig, KubernetesStructs.Instance),
+            // From the raw JSON when nothing has read the spec yet: no JSON node built for its every part.
+            ["Spec"] = pod["spec"] is JsonObject spec && JsonRaw.Of(spec) is { } raw
+                ? GoValues.FromStructJson(raw, KubernetesStructs.Instance, "PodSpec")
+                : GoValues.FromStructJson(pod["spec"] as JsonObject ?? [], KubernetesStructs.Instance, "PodSpec"),
+            ["ProxyConfig"] = string.IsNullOrWhiteSpace(annotations?[MeshConfig.ProxyConfigAnnotation]?.ToString())
+                ? config.DefaultTemplateProxyConfig
+                : GoValues.FromStructJson(proxyConfig, KubernetesStructs.Instance),
             ["MeshConfig"] = config.TemplateMesh,
             ["Values"] = config.TemplateValues,
             ["Revision"] = revision,

@@ -105,7 +105,7 @@ internal sealed class SidecarTemplate
         {
             throw new InjectionException(e.Message);
         }
-        var normalized = TemplateCompiler.Normalize(fragment);
+        var normalized = fragment;
         // Shared from now on by every pod that renders the same text, on any thread: build every node
         // now, so that later readers only read.
         JsonTrees.BuildAll(normalized);

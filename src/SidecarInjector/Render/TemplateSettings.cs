@@ -27,6 +27,15 @@ internal sealed class TemplateSettings(JsonObject values, JsonObject mesh, Func<
     /// <summary><see cref="Values"/> as .Values.</summary>
     public object? TemplateValues => _templateValues ??= GoValues.FromJson(Values);
 
+    /// <summary>
+    /// .ProxyConfig of a pod without a proxy.istio.io/config annotation (most pods): the mesh's
+    /// defaultConfig, converted once per config version instead of per pod.
+    /// </summary>
+    public object? DefaultTemplateProxyConfig =>
+        _defaultProxyConfig ??= GoValues.FromStructJson(SidecarInjector.Mesh.MeshConfig.ForPod(Mesh, (string?)null), KubernetesStructs.Instance);
+
+    private object? _defaultProxyConfig;
+
     /// <summary><see cref="Mesh"/> as .MeshConfig.</summary>
     public object? TemplateMesh => _templateMesh ??= GoValues.FromStructJson(Mesh, KubernetesStructs.Instance);
 }
