@@ -55,14 +55,27 @@ internal static class IstioFunctions
         return GoValues.Print(a[2] is ZeroValue ? "" : a[2]);
     }
 
-    /// <summary>The ProxyConfig without its default fields (cleanProxyConfig), as protojson writes it.</summary>
+    /// <summary>The last message protoToJSON wrote, and its text (template data is never changed once built).</summary>
+    private static volatile Tuple<object, string>? s_lastProto;
+
+    /// <summary>
+    /// The ProxyConfig without its default fields (cleanProxyConfig), as protojson writes it. Most
+    /// pods pass the same message (the mesh's default ProxyConfig, built once per config version),
+    /// so the text of the last one is kept and reused while the same object comes.
+    /// </summary>
     private static string ProtoToJson(object?[] a)
     {
-        if (a[0] is null or NoValue or ZeroValue || GoValues.ToJson(a[0]) is not JsonObject message)
+        if (a[0] is null or NoValue or ZeroValue)
         {
             return "{}";
         }
-        return Mesh.MeshConfig.CleanProxyConfig(message).ToJsonString(CompactJson);
+        if (s_lastProto is { } last && ReferenceEquals(last.Item1, a[0]))
+        {
+            return last.Item2;
+        }
+        var text = GoValues.ToJson(a[0]) is JsonObject message ? Mesh.MeshConfig.CleanProxyConfig(message).ToJsonString(CompactJson) : "{}";
+        s_lastProto = Tuple.Create(a[0]!, text);
+        return text;
     }
 
     private static string ExcludeInboundPort(object? port, string excluded)
