@@ -23,6 +23,16 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     private readonly Entry?[] _slots = new Entry?[SlotCount];
     private long _bytes;
 
+    /// <summary>
+    /// Hashes of pods seen once, by other bits of the hash than the slots use. A pod is remembered
+    /// the second time it comes: in a real cluster even a ReplicaSet's pods differ (the ServiceAccount
+    /// admission names each pod's token volume kube-api-access-<i>random</i>), so a stream of distinct
+    /// pods would otherwise replace an entry per review, entries that live just long enough to be
+    /// promoted by the GC and then die in its oldest generation (peak RSS under distinct pods).
+    /// </summary>
+    private readonly int[] _seenOnce = new int[SeenOnceCount];
+    private const int SeenOnceCount = 4096;
+
     /// <summary>Bytes held by the entries now (pod bytes, path and answer).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -71,6 +81,12 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         long estimate = pod.Length + (answer.QuotedPatch?.Length ?? 0);
         if (estimate > MaxEntryBytes)
         {
+            return;
+        }
+        ref int seen = ref _seenOnce[(hash >>> 8) & (SeenOnceCount - 1)];
+        if (Volatile.Read(ref seen) != hash)
+        {
+            Volatile.Write(ref seen, hash);
             return;
         }
         var entry = new Entry(hash, config, ns, path.ToString(), pod.ToArray(), answer);

@@ -84,6 +84,8 @@ public sealed class InjectionMemoTests
         {
             var pod = Encoding.UTF8.GetBytes($"{{\"pod\":{i},\"pad\":\"{new string('x', 4000)}\"}}");
             var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+            // Seen twice: a pod is kept the second time it comes.
+            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(2000));
             memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(2000));
             kept += memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod) is null ? 0 : 1;
             Assert.InRange(memo.Bytes, 0, budget);
@@ -101,9 +103,26 @@ public sealed class InjectionMemoTests
         var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
 
         memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
         var once = memo.Bytes;
+        Assert.True(once > 5000);
         memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
 
         Assert.Equal(once, memo.Bytes);
+    }
+
+    [Fact]
+    public void A_pod_is_kept_the_second_time_it_comes_so_distinct_pods_do_not_churn_the_memo()
+    {
+        var memo = new InjectionMemo();
+        var pod = Encoding.UTF8.GetBytes("{\"pod\":2}");
+        var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(100));
+        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
+        Assert.Equal(0, memo.Bytes);
+
+        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(100));
+        Assert.NotNull(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
     }
 }
