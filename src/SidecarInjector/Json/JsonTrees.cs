@@ -14,8 +14,10 @@ internal static class JsonTrees
         switch (node)
         {
             case JsonObject o:
-                foreach (var (_, value) in o)
+                for (int i = 0; i < o.Count; i++)
                 {
+                    // By index: foreach would box the object's enumerator, once per object per pod.
+                    var value = o.GetAt(i).Value;
                     BuildAll(value);
                 }
                 break;

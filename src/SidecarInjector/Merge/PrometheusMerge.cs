@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Errors;
 using SidecarInjector.KubernetesGo;
@@ -101,7 +100,8 @@ internal static class PrometheusMerge
         var keys = new List<string>();
         foreach (var (k, _) in annotations)
         {
-            if (Sanitize(k) is "prometheus_io_path" or "prometheus_io_port" or "prometheus_io_scrape" or "prometheus_istio_io_scrape_targets")
+            if (SanitizesTo(k, "prometheus_io_path") || SanitizesTo(k, "prometheus_io_port") || SanitizesTo(k, "prometheus_io_scrape")
+                || SanitizesTo(k, "prometheus_istio_io_scrape_targets"))
             {
                 keys.Add(k);
             }
@@ -209,25 +209,36 @@ internal static class PrometheusMerge
 
     private static string? FindKey(JsonObject annotations, string sanitized)
     {
-        foreach (var (k, _) in annotations)
+        for (int i = 0; i < annotations.Count; i++)
         {
-            if (Sanitize(k) == sanitized)
+            var key = annotations.GetAt(i).Key;
+            if (SanitizesTo(key, sanitized))
             {
-                return k;
+                return key;
             }
         }
         return null;
     }
 
-    /// <summary>Prometheus label-name sanitizing: anything but [a-zA-Z0-9_] becomes '_'.</summary>
-    private static string Sanitize(string name)
+    /// <summary>
+    /// Whether Prometheus' label-name sanitizing (anything but [a-zA-Z0-9_] becomes '_') makes
+    /// <paramref name="name"/> into <paramref name="sanitized"/>; compared in place, per annotation per pod.
+    /// </summary>
+    private static bool SanitizesTo(string name, string sanitized)
     {
-        var text = new StringBuilder(name.Length);
-        foreach (var c in name)
+        if (name.Length != sanitized.Length)
         {
-            text.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+            return false;
         }
-        return text.ToString();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if ((char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_') != sanitized[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     internal readonly record struct ScrapeTarget(string Port, string Path);

@@ -24,8 +24,10 @@ internal static class StrategicMerge
             CopyInto(target, patch);
             return;
         }
-        foreach (var (key, value) in patch)
+        for (int iPatch = 0; iPatch < patch.Count; iPatch++)
         {
+            // By index: foreach would box the object's enumerator, once per object per pod.
+            var (key, value) = patch.GetAt(iPatch);
             if (key.StartsWith('$'))
             {
                 continue;
@@ -265,8 +267,10 @@ internal static class StrategicMerge
 
     private static void CopyInto(JsonObject target, JsonObject source)
     {
-        foreach (var (k, v) in source)
+        for (int iSource = 0; iSource < source.Count; iSource++)
         {
+            // By index: foreach would box the object's enumerator, once per object per pod.
+            var (k, v) = source.GetAt(iSource);
             if (!k.StartsWith('$'))
             {
                 target[k] = CleanCloneAny(v);

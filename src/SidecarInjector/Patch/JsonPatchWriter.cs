@@ -51,8 +51,10 @@ internal sealed class JsonPatchWriter
 
     private void DiffObjects(JsonObject from, JsonObject to)
     {
-        foreach (var (key, value) in from)
+        for (int iFrom = 0; iFrom < from.Count; iFrom++)
         {
+            // By index: foreach would box the object's enumerator, once per object per pod.
+            var (key, value) = from.GetAt(iFrom);
             if (!to.ContainsKey(key))
             {
                 int mark = _pointer.Push(key);
@@ -70,8 +72,10 @@ internal sealed class JsonPatchWriter
                 }
             }
         }
-        foreach (var (key, value) in to)
+        for (int iTo = 0; iTo < to.Count; iTo++)
         {
+            // By index: foreach would box the object's enumerator, once per object per pod.
+            var (key, value) = to.GetAt(iTo);
             if (!from.ContainsKey(key))
             {
                 int mark = _pointer.Push(key);

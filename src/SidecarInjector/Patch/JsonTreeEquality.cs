@@ -41,8 +41,10 @@ internal static class JsonTreeEquality
                 {
                     return false;
                 }
-                foreach (var (key, value) in objectA)
+                for (int iObjectA = 0; iObjectA < objectA.Count; iObjectA++)
                 {
+                    // By index: foreach would box the object's enumerator, once per object per pod.
+                    var (key, value) = objectA.GetAt(iObjectA);
                     if (!objectB.TryGetPropertyValue(key, out var other) || !Equal(value, other))
                     {
                         return false;
@@ -94,8 +96,10 @@ internal static class JsonTreeEquality
                 {
                     return false;
                 }
-                foreach (var (key, value) in objectB)
+                for (int iObjectB = 0; iObjectB < objectB.Count; iObjectB++)
                 {
+                    // By index: foreach would box the object's enumerator, once per object per pod.
+                    var (key, value) = objectB.GetAt(iObjectB);
                     if (!a.TryGetProperty(key, out var property) || !Equal(property, value))
                     {
                         return false;
