@@ -3,9 +3,10 @@ using SidecarInjector.Configuration;
 namespace SidecarInjector.Answer;
 
 /// <summary>
-/// Answers for pods already seen. A ReplicaSet's pods reach the webhook byte-identical
-/// (generateName, no name, no uid), so a scale-up of N pods costs one injection and N-1 lookups.
-/// Keyed by the exact pod bytes, the request namespace, the path (cluster/network env) and the
+/// Answers for pods already seen: a review the apiserver sends again (a retry after a timeout, a
+/// re-sent create) costs a lookup. A ReplicaSet's pods are alike (generateName, no name, no uid) but
+/// not byte-identical in a real cluster: the ServiceAccount admission, which runs before webhooks,
+/// names each pod's token volume kube-api-access-<i>random</i>. Keyed by the exact pod bytes, the request namespace, the path (cluster/network env) and the
 /// config snapshot; a direct-mapped table, so a lookup allocates nothing. Memory is bounded in bytes,
 /// not only in entries: a pod whose bytes and answer exceed <see cref="MaxEntryBytes"/> is not kept
 /// (a 1 MiB pod is rarely created twice), and all entries together stay under <see cref="BudgetBytes"/>.
