@@ -172,53 +172,8 @@ internal static class ConfigLoader
             }
         }
 
-        var values = new JsonObject();
-        if (files.Values is { Length: > 0 } valueBytes)
-        {
-            var origin = files.OriginOf(ValuesFile);
-            try
-            {
-                switch (ParsePart(valueBytes, origin))
-                {
-                    case null:
-                        break;
-                    case JsonObject o:
-                        values = o;
-                        break;
-                    default:
-                        Problem(new ConfigException(origin.Name, origin.Placement.FirstLine, 1, "values must be a mapping"));
-                        break;
-                }
-            }
-            catch (ConfigException e)
-            {
-                Problem(e);
-            }
-        }
-
-        JsonObject? meshOverlay = null;
-        if (files.Mesh is { Length: > 0 } meshBytes)
-        {
-            var origin = files.OriginOf(MeshFile);
-            try
-            {
-                switch (ParsePart(meshBytes, origin))
-                {
-                    case null:
-                        break;
-                    case JsonObject o:
-                        meshOverlay = o;
-                        break;
-                    default:
-                        Problem(new ConfigException(origin.Name, origin.Placement.FirstLine, 1, "mesh must be a MeshConfig mapping"));
-                        break;
-                }
-            }
-            catch (ConfigException e)
-            {
-                Problem(e);
-            }
-        }
+        var values = ReadMappingPart(files.Values, files.OriginOf(ValuesFile), "values must be a mapping", Problem) ?? [];
+        var meshOverlay = ReadMappingPart(files.Mesh, files.OriginOf(MeshFile), "mesh must be a MeshConfig mapping", Problem);
         var mesh = Mesh.MeshConfig.Apply(meshDefaults, meshOverlay);
 
         // Each of these reads its own field: one failing leaves the others worth checking.
@@ -292,6 +247,33 @@ internal static class ConfigLoader
                 $"{e.Message} (not a default template: a pod that asks for it with {TemplateSelection.TemplatesAnnotation} would be denied)"));
         }
         return problems is { Count: > 0 } ? null : snapshot;
+    }
+
+    /// <summary>An optional text of the ConfigMap that must be a mapping (values, mesh); null when absent, empty or refused.</summary>
+    private static JsonObject? ReadMappingPart(byte[]? bytes, TextOrigin origin, string notMapping, Action<ConfigException> problem)
+    {
+        if (bytes is not { Length: > 0 })
+        {
+            return null;
+        }
+        try
+        {
+            switch (ParsePart(bytes, origin))
+            {
+                case null:
+                    return null;
+                case JsonObject o:
+                    return o;
+                default:
+                    problem(new ConfigException(origin.Name, origin.Placement.FirstLine, 1, notMapping));
+                    return null;
+            }
+        }
+        catch (ConfigException e)
+        {
+            problem(e);
+            return null;
+        }
     }
 
     /// <summary>One of the ConfigMap's texts as YAML, problems placed in the user's file.</summary>

@@ -36,7 +36,8 @@ internal static class Reviews
         return review.ToJsonString();
     }
 
-    public sealed record Answer(string ApiVersion, string Uid, bool Allowed, byte[]? Patch, string? PatchType, string? Message, int? Code);
+    public sealed record Answer(string ApiVersion, string Uid, bool Allowed, byte[]? Patch, string? PatchType, string? Message, int? Code,
+        IReadOnlyList<string>? Warnings = null);
 
     public static Answer Parse(string responseJson)
     {
@@ -55,8 +56,13 @@ internal static class Reviews
         }
         // The apiserver's own rule: a patch needs a patchType and the reverse.
         Assert.Equal(patch is null, patchType is null);
+        List<string>? warnings = null;
+        if (response.TryGetProperty("warnings", out var w))
+        {
+            warnings = [.. w.EnumerateArray().Select(x => x.GetString()!)];
+        }
         return new Answer(root.GetProperty("apiVersion").GetString()!, response.GetProperty("uid").GetString()!,
-            response.GetProperty("allowed").GetBoolean(), patch, patchType, message, code);
+            response.GetProperty("allowed").GetBoolean(), patch, patchType, message, code, warnings);
     }
 
     /// <summary>Applies an answer's patch (if any) to the pod with the independent implementation.</summary>
