@@ -372,6 +372,15 @@ internal sealed class BlockYamlReader
     private string ReadQuoted(ref int at, int end)
     {
         char quote = _text[at];
+        // Most quoted scalars have no escape: taken as they stand, without a builder.
+        int close = _text.IndexOf(quote, at + 1, end - at - 1);
+        if (close > 0 && (close + 1 >= end || _text[close + 1] != quote)
+            && (quote == '\'' || _text.IndexOf('\\', at + 1, close - at - 1) < 0))
+        {
+            var plain = _text.Substring(at + 1, close - at - 1);
+            at = close + 1;
+            return plain;
+        }
         var value = new StringBuilder();
         int i = at + 1;
         while (true)

@@ -31,17 +31,26 @@ internal static class InjectionData
         {
             ns = workload.Namespace;
         }
-        var metaCopy = metadata.DeepClone().AsObject();
-        if (metaCopy["namespace"] is null && ns.Length > 0 && workload is null)
+        // The pod's metadata as it came, with the request's namespace when the pod leaves it out.
+        object? objectMeta;
+        if (metadata["namespace"] is null && ns.Length > 0 && workload is null)
         {
+            var metaCopy = metadata.DeepClone().AsObject();
             metaCopy["namespace"] = ns;
+            objectMeta = GoValues.FromStructJson(metaCopy, KubernetesStructs.Instance);
+        }
+        else
+        {
+            objectMeta = JsonRaw.Of(metadata) is { } rawMeta
+                ? GoValues.FromStructJson(rawMeta, KubernetesStructs.Instance)
+                : GoValues.FromStructJson(metadata, KubernetesStructs.Instance);
         }
         proxyConfig ??= MeshConfig.ForPod(mesh, pod);
         var fields = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["TypeMeta"] = new GoStruct(new() { ["Kind"] = kind, ["APIVersion"] = apiVersion }),
             ["DeploymentMeta"] = new GoStruct(new() { ["Name"] = deployName, ["Namespace"] = ns }),
-            ["ObjectMeta"] = GoValues.FromStructJson(metaCopy, KubernetesStructs.Instance),
+            ["ObjectMeta"] = objectMeta,
             // From the raw JSON when nothing has read the spec yet: no JSON node built for its every part.
             ["Spec"] = pod["spec"] is JsonObject spec && JsonRaw.Of(spec) is { } raw
                 ? GoValues.FromStructJson(raw, KubernetesStructs.Instance, "PodSpec")

@@ -23,6 +23,10 @@ internal sealed class SidecarTemplate
     private readonly InjectedNames? _constantNames;
     private readonly Rendered?[] _rendered = new Rendered?[RenderedSlots];
 
+    /// <summary>Renders in a row the direct reader gave up on; at the limit, it is no longer tried.</summary>
+    private int _readerGaveUp;
+    private const int ReaderGiveUpLimit = 16;
+
     /// <summary>A rendered text and the fragment it parsed to; immutable once published.</summary>
     private sealed record Rendered(string Text, JsonObject Fragment, InjectedNames Names);
 
@@ -79,10 +83,21 @@ internal sealed class SidecarTemplate
         JsonNode? node;
         try
         {
-            // Templates render a small part of YAML; read that directly, and anything else in full.
-            if (!BlockYamlReader.TryRead(text, out node))
+            // Templates render a small part of YAML; read that directly, and anything else in full. A
+            // template whose output the reader keeps giving up on is read in full from then on
+            // (giving up costs an exception per pod).
+            bool tryReader = Volatile.Read(ref _readerGaveUp) < ReaderGiveUpLimit;
+            if (!tryReader || !BlockYamlReader.TryRead(text, out node))
             {
+                if (tryReader)
+                {
+                    Interlocked.Increment(ref _readerGaveUp);
+                }
                 node = YamlDocument.Parse(text, $"output of template {Name}");
+            }
+            else if (_readerGaveUp != 0)
+            {
+                Volatile.Write(ref _readerGaveUp, 0);
             }
         }
         catch (ConfigException e)
