@@ -98,11 +98,15 @@ internal sealed class PrometheusExporter : IDisposable
         _ => null,
     };
 
+    /// <summary>
+    /// A sample value as Prometheus' Go client writes it (strconv 'g', shortest): .NET's round-trip
+    /// text with a lower-case exponent ("9.5e-05"; .NET writes "9.5E-05" for a fast review's seconds).
+    /// </summary>
     internal static string FormatNumber(double value) => value switch
     {
         double.PositiveInfinity => "+Inf",
         double.NegativeInfinity => "-Inf",
         _ when double.IsNaN(value) => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
+        _ => value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'),
     };
 }

@@ -49,4 +49,14 @@ public sealed class PrometheusExporterTests
             Assert.Matches(@"^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+\-]+(Inf)?|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? NaN)$", line);
         }
     }
+
+    [Theory]
+    [InlineData(0.000095, "9.5e-05")]
+    [InlineData(1.5, "1.5")]
+    [InlineData(1e21, "1e+21")]
+    [InlineData(double.PositiveInfinity, "+Inf")]
+    public void Values_are_written_as_prometheus_go_client_writes_them(double value, string text)
+    {
+        Assert.Equal(text, PrometheusExporter.FormatNumber(value));
+    }
 }
