@@ -23,7 +23,6 @@ internal static class InjectionData
     {
         var values = config.Values;
         var mesh = config.Mesh;
-        var environment = config.Environment;
         var metadata = pod["metadata"] as JsonObject ?? [];
         var annotations = metadata["annotations"] as JsonObject;
         var (deployName, kind, apiVersion) = workload is null ? DeploymentMeta(pod, ns) : (workload.Name, workload.Kind, workload.ApiVersion);
@@ -66,10 +65,10 @@ internal static class InjectionData
             ["ProxyUID"] = (proxyIds ?? ProxyIds.Default).Uid,
             ["ProxyGID"] = (proxyIds ?? ProxyIds.Default).Gid,
             // The injector's setting; the pod's sidecar.istio.io/nativeSidecar annotation is the template's to weigh.
-            ["NativeSidecars"] = NativeSidecarSetting.Enabled(environment),
+            ["NativeSidecars"] = config.NativeSidecars,
             // Istio lower-cases the enum name for templates ("localhost", "passthrough").
             ["InboundTrafficPolicyMode"] = (mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH").ToLowerInvariant(),
-            ["CompliancePolicy"] = environment("COMPLIANCE_POLICY") ?? "",
+            ["CompliancePolicy"] = config.CompliancePolicy,
             ["EstimatedConcurrency"] = 0L,
         };
         return new GoStruct(fields);

@@ -24,6 +24,12 @@ internal sealed class TemplateSettings(JsonObject values, JsonObject mesh, Func<
     /// <summary>What the templates' env function reads.</summary>
     public Func<string, string?> Environment { get; } = environment;
 
+    /// <summary>.NativeSidecars: ENABLE_NATIVE_SIDECARS, read once per config version rather than per pod.</summary>
+    public bool NativeSidecars { get; } = NativeSidecarSetting.Enabled(environment);
+
+    /// <summary>.CompliancePolicy: COMPLIANCE_POLICY, read once per config version.</summary>
+    public string CompliancePolicy { get; } = environment("COMPLIANCE_POLICY") ?? "";
+
     /// <summary><see cref="Values"/> as .Values.</summary>
     public object? TemplateValues => _templateValues ??= GoValues.FromJson(Values);
 
