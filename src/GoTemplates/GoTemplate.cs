@@ -31,6 +31,11 @@ internal sealed class GoTemplate
         return new GoTemplate(name, text, root, templates, functions);
     }
 
+    private TemplateReads? _reads;
+
+    /// <summary>What this template may read of its data (found once, from the parse tree).</summary>
+    public TemplateReads Reads => _reads ??= ReadAnalyzer.Analyze(_root, _templates, _functions);
+
     public string Execute(object? data)
     {
         var output = new StringBuilder(_text.Length + 256);

@@ -32,6 +32,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     [ThreadStatic]
     private static JsonPatchWriter? t_patchWriter;
 
+    [ThreadStatic]
+    private static WorkloadKey? t_key;
+
+    private volatile Tuple<ConfigSnapshot, SiblingMasks>? _masks;
+
     private readonly InjectionMemo _memo = new();
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
@@ -58,24 +63,95 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
         var snapshot = config() ?? throw new NotReadyException();
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
-        CachedAnswer? answer;
+        CachedAnswer answer;
+        string podName;
+        var key = t_key ??= new WorkloadKey();
         if (namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment))
         {
             // The answer depends on the Namespace object too, which the memo's key does not hold.
             answer = Decide(snapshot, request, pod, path);
+            podName = answer.Pod;
+        }
+        else if (!key.Build(pod, MasksFor(snapshot)))
+        {
+            answer = Decide(snapshot, request, pod, path);
+            podName = answer.Pod;
         }
         else
         {
-            int hash = InjectionMemo.HashOf(pod, request.Namespace, path);
-            answer = _memo.Find(hash, snapshot, request.Namespace, path, pod);
-            if (answer is null)
+            podName = key.PodName;
+            int hash = InjectionMemo.HashOf(key.Bytes, request.Namespace, path);
+            var remembered = _memo.Find(hash, snapshot, request.Namespace, path, key.Bytes);
+            if (remembered is not null)
+            {
+                answer = remembered;
+            }
+            else
             {
                 answer = Decide(snapshot, request, pod, path);
-                _memo.Remember(hash, snapshot, request.Namespace, path, pod, answer);
+                if (_memo.Admits(hash, key.Bytes.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
+                {
+                    _memo.Remember(hash, snapshot, request.Namespace, path, key.Bytes, answer);
+                }
             }
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
-        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, answer.Pod, request, answer.Warnings);
+        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings);
+    }
+
+    /// <summary>The masks of the snapshot in use, found once per config version.</summary>
+    private SiblingMasks MasksFor(ConfigSnapshot snapshot)
+    {
+        var known = _masks;
+        if (known is not null && ReferenceEquals(known.Item1, snapshot))
+        {
+            return known.Item2;
+        }
+        var masks = SiblingMasks.For(snapshot);
+        _masks = Tuple.Create(snapshot, masks);
+        return masks;
+    }
+
+    /// <summary>
+    /// Before an answer is shared by the pod's siblings, the pod is answered again with every value
+    /// the key left out changed: the answers must agree. The masks come from reading the templates;
+    /// this checks them on the pod itself (once per key kept), so a dependence the reading missed
+    /// costs sharing, never a wrong answer.
+    /// </summary>
+    private bool SiblingsShare(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path,
+        WorkloadKey key, CachedAnswer answer)
+    {
+        if (key.MaskedCount == 0)
+        {
+            return true;
+        }
+        var sibling = Decide(snapshot, request, key.Perturbed(pod), path);
+        return sibling.Outcome == answer.Outcome
+            && sibling.FailureReason == answer.FailureReason
+            && sibling.Message == answer.Message
+            && sibling.Rule == answer.Rule
+            && (sibling.QuotedPatch ?? []).AsSpan().SequenceEqual(answer.QuotedPatch)
+            && SameWarnings(sibling.Warnings, answer.Warnings);
+
+        static bool SameWarnings(IReadOnlyList<string>? a, IReadOnlyList<string>? b)
+        {
+            if (a is null || b is null)
+            {
+                return a is null && b is null;
+            }
+            if (a.Count != b.Count)
+            {
+                return false;
+            }
+            for (int i = 0; i < a.Count; i++)
+            {
+                if (a[i] != b[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)

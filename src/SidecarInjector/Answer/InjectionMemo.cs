@@ -3,17 +3,18 @@ using SidecarInjector.Configuration;
 namespace SidecarInjector.Answer;
 
 /// <summary>
-/// Answers for pods already seen: a review the apiserver sends again (a retry after a timeout, a
-/// re-sent create) costs a lookup. A ReplicaSet's pods are alike (generateName, no name, no uid) but
-/// not byte-identical in a real cluster: the ServiceAccount admission, which runs before webhooks,
-/// names each pod's token volume kube-api-access-<i>random</i>. Keyed by the exact pod bytes, the request namespace, the path (cluster/network env) and the
-/// config snapshot; a direct-mapped table, so a lookup allocates nothing. Memory is bounded in bytes,
-/// not only in entries: a pod whose bytes and answer exceed <see cref="MaxEntryBytes"/> is not kept
-/// (a 1 MiB pod is rarely created twice), and all entries together stay under <see cref="BudgetBytes"/>.
+/// Answers for pods already seen, and for their siblings: keyed by the pod's <see cref="WorkloadKey"/>
+/// (its bytes without what pods of one workload differ in and injection never reads: names, uids,
+/// the token volume kube-api-access-<i>random</i> that the ServiceAccount admission gives each pod),
+/// the request namespace, the path (cluster/network env) and the config snapshot. A rollout's second
+/// pod onwards, a Job's next run, a retried review cost a lookup. A direct-mapped table, so a lookup
+/// allocates nothing. Memory is bounded in bytes, not only in entries: a key whose bytes and answer
+/// exceed <see cref="MaxEntryBytes"/> is not kept (a 1 MiB pod is rarely created twice), and all
+/// entries together stay under <see cref="BudgetBytes"/>.
 /// </summary>
 internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudgetBytes)
 {
-    private const int SlotCount = 256;
+    private const int SlotCount = 4096;
 
     /// <summary>Largest pod plus answer kept: realistic pods are a few KiB, Istio's largest corpus pod ~100 KiB.</summary>
     public const int MaxEntryBytes = 256 * 1024;
@@ -25,43 +26,42 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     private long _bytes;
 
     /// <summary>
-    /// Hashes of pods seen once, by other bits of the hash than the slots use. A pod is remembered
-    /// the second time it comes: in a real cluster even a ReplicaSet's pods differ (the ServiceAccount
-    /// admission names each pod's token volume kube-api-access-<i>random</i>), so a stream of distinct
-    /// pods would otherwise replace an entry per review, entries that live just long enough to be
-    /// promoted by the GC and then die in its oldest generation (peak RSS under distinct pods).
+    /// Hashes of keys seen once, by other bits of the hash than the slots use. A key is remembered
+    /// the second time it comes: a stream of one-off pods (bare pods, StatefulSet pods, whose workload
+    /// is named after them) would otherwise replace an entry per review, entries that live just long
+    /// enough to be promoted by the GC and then die in its oldest generation (peak RSS).
     /// </summary>
     private readonly int[] _seenOnce = new int[SeenOnceCount];
     private const int SeenOnceCount = 4096;
 
-    /// <summary>Bytes held by the entries now (pod bytes, path and answer).</summary>
+    /// <summary>Bytes held by the entries now (keys, paths and answers).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>One remembered answer; immutable once published.</summary>
-    internal sealed class Entry(int hash, ConfigSnapshot config, string ns, string path, byte[] pod, CachedAnswer answer)
+    internal sealed class Entry(int hash, ConfigSnapshot config, string ns, string path, byte[] key, CachedAnswer answer)
     {
-        /// <summary>What this entry keeps alive, roughly: the pod's bytes, the path and the answer's patch and texts.</summary>
-        public long Size { get; } = pod.Length + path.Length * 2L + (answer.QuotedPatch?.Length ?? 0)
+        /// <summary>What this entry keeps alive, roughly: the key, the path and the answer's patch and texts.</summary>
+        public long Size { get; } = key.Length + path.Length * 2L + (answer.QuotedPatch?.Length ?? 0)
             + (answer.Message?.Length ?? 0) * 2L + answer.Rule.Length * 2L + answer.Pod.Length * 2L + 256;
 
         public int Hash { get; } = hash;
         public ConfigSnapshot Config { get; } = config;
         public string Namespace { get; } = ns;
         public string Path { get; } = path;
-        public byte[] Pod { get; } = pod;
+        public byte[] Key { get; } = key;
         public CachedAnswer Answer { get; } = answer;
     }
 
-    public static int HashOf(ReadOnlySpan<byte> pod, string ns, ReadOnlySpan<char> path)
+    public static int HashOf(ReadOnlySpan<byte> key, string ns, ReadOnlySpan<char> path)
     {
         var hash = new HashCode();
-        hash.AddBytes(pod);
+        hash.AddBytes(key);
         hash.Add(string.GetHashCode(ns, StringComparison.Ordinal));
         hash.Add(string.GetHashCode(path, StringComparison.Ordinal));
         return hash.ToHashCode();
     }
 
-    public CachedAnswer? Find(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> pod)
+    public CachedAnswer? Find(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
     {
         var entry = Volatile.Read(ref _slots[hash & (SlotCount - 1)]);
         if (entry is not null
@@ -69,28 +69,38 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             && ReferenceEquals(entry.Config, config)
             && entry.Namespace == ns
             && path.SequenceEqual(entry.Path)
-            && pod.SequenceEqual(entry.Pod))
+            && key.SequenceEqual(entry.Key))
         {
             return entry.Answer;
         }
         return null;
     }
 
-    /// <summary>Keeps the answer unless it is too large for an entry or for what is left of the budget.</summary>
-    public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> pod, CachedAnswer answer)
+    /// <summary>
+    /// True when an answer of this size would be kept and a key of this hash came once before (the
+    /// doorkeeper: a key seen once is only noted). The caller then checks the answer and calls
+    /// <see cref="Remember"/>.
+    /// </summary>
+    public bool Admits(int hash, int keyLength, CachedAnswer answer)
     {
-        long estimate = pod.Length + (answer.QuotedPatch?.Length ?? 0);
+        long estimate = keyLength + (answer.QuotedPatch?.Length ?? 0);
         if (estimate > MaxEntryBytes)
         {
-            return;
+            return false;
         }
-        ref int seen = ref _seenOnce[(hash >>> 8) & (SeenOnceCount - 1)];
+        ref int seen = ref _seenOnce[(hash >>> 12) & (SeenOnceCount - 1)];
         if (Volatile.Read(ref seen) != hash)
         {
             Volatile.Write(ref seen, hash);
-            return;
+            return false;
         }
-        var entry = new Entry(hash, config, ns, path.ToString(), pod.ToArray(), answer);
+        return true;
+    }
+
+    /// <summary>Keeps the answer unless it is too large for what is left of the budget.</summary>
+    public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key, CachedAnswer answer)
+    {
+        var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), answer);
         ref var slot = ref _slots[hash & (SlotCount - 1)];
         var previous = Volatile.Read(ref slot);
         // Over budget after replacing what the slot holds: keep what is there. (Racing writers may

@@ -78,45 +78,60 @@ internal static class InjectionData
     public static (string Name, string Kind, string ApiVersion) DeploymentMeta(JsonObject pod, string ns)
     {
         var metadata = pod["metadata"] as JsonObject ?? [];
-        var name = metadata["name"]?.GetValue<string>() ?? "";
-        string kind = "Pod", apiVersion = "v1";
-        var generateName = metadata["generateName"]?.GetValue<string>() ?? "";
-        if (generateName.Length > 0 && metadata["ownerReferences"] is JsonArray owners)
+        var labels = metadata["labels"] as JsonObject;
+        OwnerReference? controller = null;
+        if (metadata["ownerReferences"] is JsonArray owners)
         {
             foreach (var owner in owners)
             {
-                if (owner?["controller"]?.GetValue<bool>() != true)
+                if (owner?["controller"]?.GetValue<bool>() == true)
                 {
-                    continue;
+                    controller = new(owner["apiVersion"]?.GetValue<string>() ?? "", owner["kind"]?.GetValue<string>() ?? "", owner["name"]?.GetValue<string>() ?? "");
+                    break;
                 }
-                apiVersion = owner["apiVersion"]?.GetValue<string>() ?? "";
-                kind = owner["kind"]?.GetValue<string>() ?? "";
-                name = owner["name"]?.GetValue<string>() ?? "";
-                var labels = metadata["labels"] as JsonObject;
-                var hash = labels?["pod-template-hash"]?.GetValue<string>() ?? "";
-                var deploymentConfig = labels?["deploymentconfig"]?.GetValue<string>() ?? "";
-                if (kind == "ReplicaSet" && hash.Length > 0 && name.EndsWith(hash, StringComparison.Ordinal))
-                {
-                    name = name.EndsWith("-" + hash, StringComparison.Ordinal) ? name[..^(hash.Length + 1)] : name;
-                    kind = "Deployment";
-                }
-                else if (kind == "ReplicationController" && deploymentConfig.Length > 0)
-                {
-                    name = deploymentConfig;
-                    kind = "DeploymentConfig";
-                }
-                else if (kind == "Job" && CronJobName(name) is { } cron)
-                {
-                    name = cron;
-                    kind = "CronJob";
-                    apiVersion = "batch/v1";
-                }
-                break;
+            }
+        }
+        return DeploymentMeta(metadata["name"]?.GetValue<string>() ?? "", metadata["generateName"]?.GetValue<string>() ?? "", controller,
+            labels?["pod-template-hash"]?.GetValue<string>() ?? "", labels?["deploymentconfig"]?.GetValue<string>() ?? "");
+    }
+
+    /// <summary>A pod's controller (the first owner reference with controller: true).</summary>
+    public readonly record struct OwnerReference(string ApiVersion, string Kind, string Name);
+
+    /// <summary>
+    /// GetDeployMetaFromPod from the few fields it reads: the pod's name and generateName, its
+    /// controller, and its pod-template-hash and deploymentconfig labels.
+    /// </summary>
+    public static (string Name, string Kind, string ApiVersion) DeploymentMeta(string podName, string generateName, OwnerReference? controller,
+        string templateHash, string deploymentConfig)
+    {
+        var name = podName;
+        string kind = "Pod", apiVersion = "v1";
+        if (generateName.Length > 0 && controller is { } owner)
+        {
+            apiVersion = owner.ApiVersion;
+            kind = owner.Kind;
+            name = owner.Name;
+            if (kind == "ReplicaSet" && templateHash.Length > 0 && name.EndsWith(templateHash, StringComparison.Ordinal))
+            {
+                name = name.EndsWith("-" + templateHash, StringComparison.Ordinal) ? name[..^(templateHash.Length + 1)] : name;
+                kind = "Deployment";
+            }
+            else if (kind == "ReplicationController" && deploymentConfig.Length > 0)
+            {
+                name = deploymentConfig;
+                kind = "DeploymentConfig";
+            }
+            else if (kind == "Job" && CronJobName(name) is { } cron)
+            {
+                name = cron;
+                kind = "CronJob";
+                apiVersion = "batch/v1";
             }
         }
         if (name.Length == 0)
         {
-            name = metadata["name"]?.GetValue<string>() ?? "";
+            name = podName;
         }
         return (name, kind, apiVersion);
     }

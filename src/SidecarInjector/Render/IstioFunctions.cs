@@ -37,7 +37,17 @@ internal static class IstioFunctions
         .Add("toJsonMap", 0, -1, a => Merge(a, stringValues: false))
         .Add("mergeMaps", 0, -1, a => Merge(a, stringValues: false))
         .Add("omitNil", 1, 1, a => OmitNil(a[0]))
-        .Add("otelResourceAttributes", 5, 5, a => OtelResourceAttributes.Compute(a[0], a[1], a[2], SprigFunctions.StrVal(a[3]), a[4]));
+        .Add("otelResourceAttributes", 5, 5, a => OtelResourceAttributes.Compute(a[0], a[1], a[2], SprigFunctions.StrVal(a[3]), a[4]))
+        // What these read of the pod, so that pods differing elsewhere (a token volume's name) share a render.
+        .DeclareReads("isset", new ArgumentRead(0, "$1"))
+        .DeclareReads("annotation", new ArgumentRead(0, "Annotations", "$1"))
+        .DeclareReads("includeInboundPorts", new ArgumentRead(0, "*", "Ports"))
+        .DeclareReads("applicationPorts", new ArgumentRead(0, "*", "Ports"), new ArgumentRead(0, "*", "Name"))
+        .DeclareReads("otelResourceAttributes", new ArgumentRead(0), new ArgumentRead(3), new ArgumentRead(4, "*", "Image"), new ArgumentRead(4, "*", "Name"),
+            new ArgumentRead(1, OtelResourceAttributes.AnnotationPrefix + "service.namespace"),
+            new ArgumentRead(1, OtelResourceAttributes.AnnotationPrefix + "service.version"),
+            new ArgumentRead(1, OtelResourceAttributes.AnnotationPrefix + "service.instance.id"),
+            new ArgumentRead(2, "app.kubernetes.io/version"));
 
     private static string Annotation(object?[] a)
     {

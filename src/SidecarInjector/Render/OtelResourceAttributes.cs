@@ -12,7 +12,7 @@ namespace SidecarInjector.Render;
 /// </summary>
 internal static class OtelResourceAttributes
 {
-    private const string AnnotationPrefix = "resource.opentelemetry.io/";
+    internal const string AnnotationPrefix = "resource.opentelemetry.io/";
 
     public static string Compute(object? meshConfig, object? annotations, object? labels, string ns, object? containers)
     {

@@ -46,6 +46,9 @@ internal sealed class SidecarTemplate
 
     public string Name { get; }
 
+    /// <summary>What rendering may read of the template data (nothing for a constant template).</summary>
+    public TemplateReads Reads => _template?.Reads ?? TemplateReads.Nothing;
+
     /// <summary>True when rendering needs the template data (the pod, values, mesh…).</summary>
     public bool NeedsData => _template is not null;
 

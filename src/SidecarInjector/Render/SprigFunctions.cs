@@ -33,6 +33,7 @@ internal static class SprigFunctions
         .Add("toString", 1, 1, a => StrVal(a[0]))
         .Add("dict", 0, -1, Dict)
         .Add("hasKey", 2, 2, a => a[0] is GoMap m && m.Entries.ContainsKey(Builtins.Str(a[1])))
+        .DeclareReads("hasKey", new ArgumentRead(0, "$1"))
         .Add("b64enc", 1, 1, a => Convert.ToBase64String(Encoding.UTF8.GetBytes(Builtins.Str(a[0]))));
 
     /// <summary>sprig's empty: nil, zero numbers, false, empty strings, lists and maps.</summary>

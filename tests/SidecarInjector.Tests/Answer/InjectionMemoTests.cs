@@ -58,6 +58,15 @@ public sealed class InjectionMemoTests
         }
     }
 
+    /// <summary>What the handler does with a fresh answer: keep it if the memo admits it.</summary>
+    private static void Offer(InjectionMemo memo, int hash, byte[] key, CachedAnswer answer)
+    {
+        if (memo.Admits(hash, key.Length, answer))
+        {
+            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", key, answer);
+        }
+    }
+
     private static CachedAnswer Answer(int patchBytes) =>
         new(InjectionOutcome.Injected, null, null, new byte[patchBytes], "policy enabled", "web-");
 
@@ -68,7 +77,8 @@ public sealed class InjectionMemoTests
         var pod = new byte[InjectionMemo.MaxEntryBytes];
         var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
 
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(1024));
+        Offer(memo, hash, pod, Answer(1024));
+        Offer(memo, hash, pod, Answer(1024));
 
         Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
         Assert.Equal(0, memo.Bytes);
@@ -85,8 +95,8 @@ public sealed class InjectionMemoTests
             var pod = Encoding.UTF8.GetBytes($"{{\"pod\":{i},\"pad\":\"{new string('x', 4000)}\"}}");
             var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
             // Seen twice: a pod is kept the second time it comes.
-            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(2000));
-            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(2000));
+            Offer(memo, hash, pod, Answer(2000));
+            Offer(memo, hash, pod, Answer(2000));
             kept += memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod) is null ? 0 : 1;
             Assert.InRange(memo.Bytes, 0, budget);
         }
@@ -102,11 +112,11 @@ public sealed class InjectionMemoTests
         var pod = Encoding.UTF8.GetBytes("{\"pod\":1}");
         var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
 
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
+        Offer(memo, hash, pod, Answer(5000));
+        Offer(memo, hash, pod, Answer(5000));
         var once = memo.Bytes;
         Assert.True(once > 5000);
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(5000));
+        Offer(memo, hash, pod, Answer(5000));
 
         Assert.Equal(once, memo.Bytes);
     }
@@ -118,11 +128,11 @@ public sealed class InjectionMemoTests
         var pod = Encoding.UTF8.GetBytes("{\"pod\":2}");
         var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
 
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(100));
+        Offer(memo, hash, pod, Answer(100));
         Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
         Assert.Equal(0, memo.Bytes);
 
-        memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", pod, Answer(100));
+        Offer(memo, hash, pod, Answer(100));
         Assert.NotNull(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
     }
 }
