@@ -39,6 +39,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     private readonly InjectionMemo _memo = new();
 
+    /// <summary>Reviews answered from the memo (their own or a sibling's answer).</summary>
+    public long MemoHits => _memo.Hits;
+
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
         AdmissionRequest Request, IReadOnlyList<string>? Warnings = null)

@@ -24,6 +24,10 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
 
     private readonly Entry?[] _slots = new Entry?[SlotCount];
     private long _bytes;
+    private long _hits;
+
+    /// <summary>Reviews answered from the memo so far.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
 
     /// <summary>
     /// Hashes of keys seen once, by other bits of the hash than the slots use. A key is remembered
@@ -71,6 +75,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             && path.SequenceEqual(entry.Path)
             && key.SequenceEqual(entry.Key))
         {
+            Interlocked.Increment(ref _hits);
             return entry.Answer;
         }
         return null;

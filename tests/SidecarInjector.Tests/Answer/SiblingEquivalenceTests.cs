@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using SidecarInjector.Answer;
+using SidecarInjector.Configuration;
+using SidecarInjector.Json;
+using SidecarInjector.Tests.Conformance;
+using SidecarInjector.Tests.Support;
+
+namespace SidecarInjector.Tests.Answer;
+
+/// <summary>
+/// The differential test of shared answers: a pod answered from the memo (an answer kept for a
+/// sibling) must end up exactly as the full injection of that pod leaves it. Seeded random workloads
+/// under the default config and Istio's own template (SIBLING_EQUIVALENCE_PODS pods in all: 100,000
+/// in CI, which sets it, 10,000 by default so that a local run stays short), and every webhook case
+/// of both Istio corpora turned into workloads; both answers' patches applied with an independent
+/// RFC 6902 implementation.
+/// </summary>
+public sealed class SiblingEquivalenceTests
+{
+    private const int PodsPerWorkload = 10;
+
+    private static int PodCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("SIBLING_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
+
+    private static readonly Lazy<ConfigSnapshot> IstioTemplate = new(() =>
+    {
+        var corpus = IstioCorpus.Head;
+        foreach (var c in corpus.Cases())
+        {
+            if (c!["settings"]!.GetValue<string>() == "default")
+            {
+                return corpus.Settings(c.AsObject());
+            }
+        }
+        return corpus.Settings(new JsonObject { ["settings"] = "default" });
+    });
+
+    private static Reviews.Answer Send(AdmissionHandler handler, JsonObject pod, string ns)
+    {
+        using var output = new PooledBufferWriter();
+        handler.Handle(Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u")), "/inject", output);
+        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
+    }
+
+    /// <summary>The pod's answer through <paramref name="shared"/> against the full injection (a handler that has seen nothing).</summary>
+    private static void AssertSame(AdmissionHandler shared, ConfigSnapshot config, JsonObject pod, string ns, string what)
+    {
+        var viaShared = Send(shared, pod, ns);
+        var full = Send(new AdmissionHandler(() => config, "default"), pod, ns);
+        Assert.True(full.Allowed == viaShared.Allowed && full.Message == viaShared.Message,
+            $"{what}: allowed/message differ: {full.Allowed} {full.Message} vs {viaShared.Allowed} {viaShared.Message}\n{pod.ToJsonString()}");
+        var expected = Reviews.Patched(pod, full).ToJsonString();
+        var actual = Reviews.Patched(pod, viaShared).ToJsonString();
+        Assert.True(IndependentJsonPatch.SameJson(expected, actual), $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nfull: {expected}\nshared: {actual}");
+        Assert.Equal(full.Warnings ?? [], viaShared.Warnings ?? []);
+    }
+
+    [Fact]
+    public void Random_workloads_pods_answered_from_a_siblings_answer_equal_their_full_injection()
+    {
+        int workloads = Math.Max(2, PodCount / PodsPerWorkload);
+        var configs = new[] { InProcess.DefaultConfig, IstioTemplate.Value };
+        var handlers = new[] { new AdmissionHandler(() => configs[0], "default"), new AdmissionHandler(() => configs[1], "default") };
+        Parallel.For(0, workloads, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, index =>
+        {
+            var generator = new RandomWorkloads(9000 + index);
+            var workload = generator.Next();
+            int which = index % 2;
+            for (int ordinal = 0; ordinal < PodsPerWorkload; ordinal++)
+            {
+                AssertSame(handlers[which], configs[which], generator.Pod(workload, ordinal), workload.Namespace,
+                    $"workload {index} ({workload.Kind}) pod {ordinal}");
+            }
+        });
+        // Not a vacuous pass: most pods after a workload's first two were answered from the memo.
+        long siblings = (long)workloads * (PodsPerWorkload - 2);
+        Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > siblings / 2,
+            $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {siblings} siblings were answered from the memo");
+    }
+
+    public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
+
+    [Theory]
+    [MemberData(nameof(Corpora))]
+    public void Istio_corpus_pods_and_their_siblings_get_their_full_injection(string name)
+    {
+        var corpus = IstioCorpus.Named(name);
+        var random = new Random(77);
+        int hits = 0, checkedPods = 0;
+        foreach (var c in corpus.Cases())
+        {
+            if (c!["skipWebhook"]!.GetValue<bool>() || c["expectedError"] is not null)
+            {
+                continue;
+            }
+            var config = corpus.Settings(c.AsObject());
+            var handler = new AdmissionHandler(() => config, "default");
+            foreach (var pod in IstioCorpus.Pods(corpus.Document(c["in"]!.GetValue<string>())))
+            {
+                var ns = pod["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
+                for (int sibling = 0; sibling < 4; sibling++)
+                {
+                    AssertSame(handler, config, Sibling(pod, random), ns, $"{corpus.Name} case {c["index"]} {c["in"]} sibling {sibling}");
+                    checkedPods++;
+                }
+            }
+            hits += (int)handler.MemoHits;
+        }
+        Assert.True(hits > checkedPods / 4, $"only {hits} of {checkedPods} corpus pods were answered from the memo");
+    }
+
+    /// <summary>The corpus pod as a ReplicaSet's pod: generateName, owner, uid and its own token volume.</summary>
+    private static JsonObject Sibling(JsonObject pod, Random random)
+    {
+        var copy = pod.DeepClone().AsObject();
+        string Suffix(int n) => string.Concat(Enumerable.Range(0, n).Select(_ => "bcdfghjk2456789"[random.Next(15)]));
+        if (copy["metadata"] is not JsonObject metadata)
+        {
+            metadata = [];
+            copy["metadata"] = metadata;
+        }
+        metadata["uid"] = Guid.NewGuid().ToString();
+        if (metadata["ownerReferences"] is null && metadata["generateName"] is null)
+        {
+            var name = metadata["name"]?.GetValue<string>() ?? "app";
+            metadata.Remove("name");
+            metadata["generateName"] = name + "-6d4cf56db6-";
+            if (metadata["labels"] is not JsonObject labels)
+            {
+                labels = [];
+                metadata["labels"] = labels;
+            }
+            labels["pod-template-hash"] = "6d4cf56db6";
+            metadata["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = "apps/v1",
+                ["kind"] = "ReplicaSet",
+                ["name"] = name + "-6d4cf56db6",
+                ["uid"] = Guid.NewGuid().ToString(),
+                ["controller"] = true,
+            });
+        }
+        if (copy["spec"] is JsonObject spec)
+        {
+            var token = "kube-api-access-" + Suffix(5);
+            if (spec["volumes"] is not JsonArray volumes)
+            {
+                volumes = [];
+                spec["volumes"] = volumes;
+            }
+            volumes.Add(new JsonObject { ["name"] = token, ["projected"] = new JsonObject { ["sources"] = new JsonArray() } });
+            foreach (var container in spec["containers"] as JsonArray ?? [])
+            {
+                if (container is JsonObject c)
+                {
+                    if (c["volumeMounts"] is not JsonArray mounts)
+                    {
+                        mounts = [];
+                        c["volumeMounts"] = mounts;
+                    }
+                    mounts.Add(new JsonObject { ["name"] = token, ["mountPath"] = "/var/run/secrets/kubernetes.io/serviceaccount" });
+                }
+            }
+        }
+        return copy;
+    }
+}
