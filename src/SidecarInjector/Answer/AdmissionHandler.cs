@@ -83,8 +83,8 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         else
         {
             podName = key.PodName;
-            int hash = InjectionMemo.HashOf(key.Bytes, request.Namespace, path);
-            var remembered = _memo.Find(hash, snapshot, request.Namespace, path, key.Bytes);
+            int hash = InjectionMemo.HashOf(key.Digest, request.Namespace, path);
+            var remembered = _memo.Find(hash, snapshot, request.Namespace, path, key.Digest);
             if (remembered is not null)
             {
                 answer = remembered;
@@ -92,9 +92,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             else
             {
                 answer = Decide(snapshot, request, pod, path);
-                if (_memo.Admits(hash, key.Bytes.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
+                if (_memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
                 {
-                    _memo.Remember(hash, snapshot, request.Namespace, path, key.Bytes, answer);
+                    _memo.Remember(hash, snapshot, request.Namespace, path, key.Digest, answer);
                 }
             }
         }

@@ -3,7 +3,7 @@ using SidecarInjector.Configuration;
 namespace SidecarInjector.Answer;
 
 /// <summary>
-/// Answers for pods already seen, and for their siblings: keyed by the pod's <see cref="WorkloadKey"/>
+/// Answers for pods already seen, and for their siblings: keyed by the pod's <see cref="WorkloadKey"/> (its SHA-256)
 /// (its bytes without what pods of one workload differ in and injection never reads: names, uids,
 /// the token volume kube-api-access-<i>random</i> that the ServiceAccount admission gives each pod),
 /// the request namespace, the path (cluster/network env) and the config snapshot. A rollout's second
@@ -14,7 +14,7 @@ namespace SidecarInjector.Answer;
 /// </summary>
 internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudgetBytes)
 {
-    private const int SlotCount = 4096;
+    private const int SlotCount = 8192;
 
     /// <summary>Largest pod plus answer kept: realistic pods are a few KiB, Istio's largest corpus pod ~100 KiB.</summary>
     public const int MaxEntryBytes = 256 * 1024;
@@ -65,21 +65,29 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         return hash.ToHashCode();
     }
 
+    /// <summary>The two slots a hash may live in (two choices keep colliding workloads from evicting each other).</summary>
+    private static (int First, int Second) SlotsOf(int hash) => (hash & (SlotCount - 1), (hash >>> 13) & (SlotCount - 1));
+
     public CachedAnswer? Find(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
     {
-        var entry = Volatile.Read(ref _slots[hash & (SlotCount - 1)]);
-        if (entry is not null
-            && entry.Hash == hash
-            && ReferenceEquals(entry.Config, config)
-            && entry.Namespace == ns
-            && path.SequenceEqual(entry.Path)
-            && key.SequenceEqual(entry.Key))
+        var (first, second) = SlotsOf(hash);
+        var entry = Matching(Volatile.Read(ref _slots[first]), hash, config, ns, path, key)
+            ?? Matching(Volatile.Read(ref _slots[second]), hash, config, ns, path, key);
+        if (entry is null)
         {
-            Interlocked.Increment(ref _hits);
-            return entry.Answer;
+            return null;
         }
-        return null;
+        Interlocked.Increment(ref _hits);
+        return entry.Answer;
     }
+
+    private static Entry? Matching(Entry? candidate, int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key) =>
+            candidate is not null
+            && candidate.Hash == hash
+            && ReferenceEquals(candidate.Config, config)
+            && candidate.Namespace == ns
+            && path.SequenceEqual(candidate.Path)
+            && key.SequenceEqual(candidate.Key) ? candidate : null;
 
     /// <summary>
     /// True when an answer of this size would be kept and a key of this hash came once before (the
@@ -93,7 +101,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         {
             return false;
         }
-        ref int seen = ref _seenOnce[(hash >>> 12) & (SeenOnceCount - 1)];
+        ref int seen = ref _seenOnce[(hash >>> 20) & (SeenOnceCount - 1)];
         if (Volatile.Read(ref seen) != hash)
         {
             Volatile.Write(ref seen, hash);
@@ -106,7 +114,10 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key, CachedAnswer answer)
     {
         var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), answer);
-        ref var slot = ref _slots[hash & (SlotCount - 1)];
+        // The first slot if it is free or holds this hash, else the second.
+        var (first, second) = SlotsOf(hash);
+        var inFirst = Volatile.Read(ref _slots[first]);
+        ref var slot = ref inFirst is null || inFirst.Hash == hash ? ref _slots[first] : ref _slots[second];
         var previous = Volatile.Read(ref slot);
         // Over budget after replacing what the slot holds: keep what is there. (Racing writers may
         // overshoot by a few entries for a moment; each replacement settles the count.)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SidecarInjector.Json;
@@ -29,8 +30,17 @@ internal sealed class WorkloadKey : IDisposable
 
     public void Dispose() => _key.Dispose();
 
+    private readonly byte[] _digest = new byte[SHA256.HashSizeInBytes];
+
     /// <summary>The key built by the last <see cref="Build"/>.</summary>
     public ReadOnlySpan<byte> Bytes => _key.WrittenSpan;
+
+    /// <summary>
+    /// SHA-256 of <see cref="Bytes"/>: what the memo keeps instead of the key (32 bytes, not the pod's
+    /// kilobytes). A collision-resistant hash, as a pod is user input: nobody can make their pod's key
+    /// equal another workload's.
+    /// </summary>
+    public ReadOnlySpan<byte> Digest => _digest;
 
     /// <summary>How many values the last key left out.</summary>
     public int MaskedCount => _masked.Count;
@@ -82,6 +92,7 @@ internal sealed class WorkloadKey : IDisposable
             _key.Write([Separator]);
             WriteUtf8(text);
         }
+        SHA256.HashData(_key.WrittenSpan, _digest);
         return true;
     }
 
