@@ -134,27 +134,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             && sibling.Message == answer.Message
             && sibling.Rule == answer.Rule
             && (sibling.QuotedPatch ?? []).AsSpan().SequenceEqual(answer.QuotedPatch)
-            && SameWarnings(sibling.Warnings, answer.Warnings);
-
-        static bool SameWarnings(IReadOnlyList<string>? a, IReadOnlyList<string>? b)
-        {
-            if (a is null || b is null)
-            {
-                return a is null && b is null;
-            }
-            if (a.Count != b.Count)
-            {
-                return false;
-            }
-            for (int i = 0; i < a.Count; i++)
-            {
-                if (a[i] != b[i])
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
+            && (sibling.Warnings ?? []).SequenceEqual(answer.Warnings ?? []);
     }
 
     private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)

@@ -247,10 +247,7 @@ internal sealed class WorkloadKey : IDisposable
             case (Part.Labels, Known.DeploymentConfig):
                 _deploymentConfig = reader.GetString()!;
                 break;
-            case (Part.Labels, Known.PerPod):
-                MaskIf(ref reader, plain, perturbable: true);
-                break;
-            case (Part.Annotations, Known.PerPod):
+            case (Part.Labels or Part.Annotations, Known.PerPod):
                 MaskIf(ref reader, plain, perturbable: true);
                 break;
             case (Part.Owner, Known.Name):
