@@ -63,21 +63,27 @@ public sealed class SiblingEquivalenceTests
         int workloads = Math.Max(2, PodCount / PodsPerWorkload);
         var configs = new[] { InProcess.DefaultConfig, IstioTemplate.Value };
         var handlers = new[] { new AdmissionHandler(() => configs[0], "default"), new AdmissionHandler(() => configs[1], "default") };
+        long sharing = 0;
         Parallel.For(0, workloads, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, index =>
         {
             var generator = new RandomWorkloads(9000 + index);
             var workload = generator.Next();
             int which = index % 2;
+            if (workload.Kind is "Deployment" or "CronJob" or "DeploymentConfig")
+            {
+                Interlocked.Add(ref sharing, PodsPerWorkload - 2);
+            }
             for (int ordinal = 0; ordinal < PodsPerWorkload; ordinal++)
             {
                 AssertSame(handlers[which], configs[which], generator.Pod(workload, ordinal), workload.Namespace,
                     $"workload {index} ({workload.Kind}) pod {ordinal}");
             }
         });
-        // Not a vacuous pass: most pods after a workload's first two were answered from the memo.
-        long siblings = (long)workloads * (PodsPerWorkload - 2);
-        Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > siblings / 2,
-            $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {siblings} siblings were answered from the memo");
+        // Not a vacuous pass: many pods of workloads whose pods can share (not StatefulSets, plain Jobs or
+        // bare pods, whose workload is named after the pod or Job) were answered from the memo. Not all:
+        // the memo's byte budget holds a few thousand answers, and these workloads are thousands.
+        Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > sharing / 4,
+            $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {sharing} pods of sharing workloads were answered from the memo");
     }
 
     public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
