@@ -69,13 +69,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         CachedAnswer answer;
         string podName;
         var key = t_key ??= new WorkloadKey();
-        if (namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment))
-        {
-            // The answer depends on the Namespace object too, which the memo's key does not hold.
-            answer = Decide(snapshot, request, pod, path);
-            podName = answer.Pod;
-        }
-        else if (!key.Build(pod, MasksFor(snapshot)))
+        // On OpenShift the answer depends on the Namespace object too, which the memo's key does not
+        // hold; a pod the key's reader cannot follow goes the full way, whose parser says what is wrong.
+        if ((namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)) || !key.Build(pod, MasksFor(snapshot)))
         {
             answer = Decide(snapshot, request, pod, path);
             podName = answer.Pod;

@@ -28,6 +28,13 @@ internal sealed class WorkloadKey : IDisposable
     private InjectionData.OwnerReference? _controller;
     private int _podNameMask = -1;
 
+    /// <summary>The owner reference being read (the first with controller: true becomes <see cref="_controller"/>).</summary>
+    private bool _ownerIsController;
+    private string _ownerApiVersion = "", _ownerKind = "", _ownerName = "";
+
+    /// <summary>The masks of the key being built.</summary>
+    private SiblingMasks _masks = SiblingMasks.None;
+
     public void Dispose() => _key.Dispose();
 
     private readonly byte[] _digest = new byte[SHA256.HashSizeInBytes];
@@ -59,7 +66,7 @@ internal sealed class WorkloadKey : IDisposable
         _podName = _generateName = _templateHash = _deploymentConfig = "";
         _controller = null;
         _podNameMask = -1;
-        _fieldMasks = masks;
+        _masks = masks;
         try
         {
             var reader = new Utf8JsonReader(pod, new JsonReaderOptions { MaxDepth = 64 });
@@ -67,7 +74,7 @@ internal sealed class WorkloadKey : IDisposable
             {
                 return false;
             }
-            ReadObject(ref reader, masks, Part.Pod);
+            ReadObject(ref reader, Part.Pod);
         }
         catch (JsonException)
         {
@@ -151,7 +158,7 @@ internal sealed class WorkloadKey : IDisposable
     }
 
     /// <summary>Reads an object whose StartObject the reader is on, to its EndObject.</summary>
-    private void ReadObject(ref Utf8JsonReader reader, SiblingMasks masks, Part part)
+    private void ReadObject(ref Utf8JsonReader reader, Part part)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -167,7 +174,7 @@ internal sealed class WorkloadKey : IDisposable
                     }
                     else
                     {
-                        ReadObject(ref reader, masks, inner);
+                        ReadObject(ref reader, inner);
                     }
                     break;
                 case JsonTokenType.StartArray:
@@ -178,11 +185,11 @@ internal sealed class WorkloadKey : IDisposable
                     }
                     else
                     {
-                        ReadArray(ref reader, masks, items);
+                        ReadArray(ref reader, items);
                     }
                     break;
                 case JsonTokenType.String:
-                    ReadString(ref reader, masks, part, field);
+                    ReadString(ref reader, part, field);
                     break;
                 case JsonTokenType.True when part == Part.Owner && field == Known.Controller:
                     _ownerIsController = true;
@@ -200,16 +207,13 @@ internal sealed class WorkloadKey : IDisposable
         }
     }
 
-    private bool _ownerIsController;
-    private string _ownerApiVersion = "", _ownerKind = "", _ownerName = "";
-
-    private void ReadArray(ref Utf8JsonReader reader, SiblingMasks masks, Part items)
+    private void ReadArray(ref Utf8JsonReader reader, Part items)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType == JsonTokenType.StartObject)
             {
-                ReadObject(ref reader, masks, items);
+                ReadObject(ref reader, items);
             }
             else
             {
@@ -218,8 +222,9 @@ internal sealed class WorkloadKey : IDisposable
         }
     }
 
-    private void ReadString(ref Utf8JsonReader reader, SiblingMasks masks, Part part, Known field)
+    private void ReadString(ref Utf8JsonReader reader, Part part, Known field)
     {
+        var masks = _masks;
         bool plain = !reader.ValueIsEscaped && reader.ValueSpan.Length > 0;
         switch (part, field)
         {
@@ -326,8 +331,6 @@ internal sealed class WorkloadKey : IDisposable
         VolumeMounts,
     }
 
-    /// <summary>The masks of the key being built: per-pod label and annotation keys are recognised only when they leave them out.</summary>
-    private SiblingMasks? _fieldMasks;
 
     private Known Field(ref Utf8JsonReader reader, Part part)
     {
@@ -353,10 +356,10 @@ internal sealed class WorkloadKey : IDisposable
             case Part.Labels:
                 return name.SequenceEqual("pod-template-hash"u8) ? Known.TemplateHash
                     : name.SequenceEqual("deploymentconfig"u8) ? Known.DeploymentConfig
-                    : IsOneOf(name, _fieldMasks!.LabelValues) ? Known.PerPod
+                    : IsOneOf(name, _masks.LabelValues) ? Known.PerPod
                     : Known.None;
             case Part.Annotations:
-                return IsOneOf(name, _fieldMasks!.AnnotationValues) ? Known.PerPod : Known.None;
+                return IsOneOf(name, _masks.AnnotationValues) ? Known.PerPod : Known.None;
             case Part.Owner:
                 return name.SequenceEqual("name"u8) ? Known.Name
                     : name.SequenceEqual("uid"u8) ? Known.Uid
