@@ -24,6 +24,11 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
 
     private readonly Entry?[] _slots = new Entry?[SlotCount];
     private long _bytes;
+    private readonly Lock _storeLock = new();
+    private int _hand;
+
+    /// <summary>Slots one store may sweep for room (two full turns of the table).</summary>
+    private const int MaxEvictionSteps = 2 * SlotCount;
     private long _hits;
 
     /// <summary>Reviews answered from the memo so far.</summary>
@@ -54,6 +59,9 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         public string Path { get; } = path;
         public byte[] Key { get; } = key;
         public CachedAnswer Answer { get; } = answer;
+
+        /// <summary>Set by a lookup, cleared by the clock hand: entries in use survive a sweep.</summary>
+        public volatile bool Used;
     }
 
     public static int HashOf(ReadOnlySpan<byte> key, string ns, ReadOnlySpan<char> path)
@@ -78,6 +86,10 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             return null;
         }
         Interlocked.Increment(ref _hits);
+        if (!entry.Used)
+        {
+            entry.Used = true;
+        }
         return entry.Answer;
     }
 
@@ -110,22 +122,50 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         return true;
     }
 
-    /// <summary>Keeps the answer unless it is too large for what is left of the budget.</summary>
+    /// <summary>
+    /// Keeps the answer. When the budget is full, entries not used since the clock hand last passed
+    /// them make room (CLOCK, a cheap LRU): a cluster's new rollouts get memo entries in place of
+    /// workloads that stopped creating pods. Stores are rare (once per key) and serialised; lookups
+    /// never wait for them.
+    /// </summary>
     public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key, CachedAnswer answer)
     {
         var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), answer);
-        // The first slot if it is free or holds this hash, else the second.
-        var (first, second) = SlotsOf(hash);
-        var inFirst = Volatile.Read(ref _slots[first]);
-        ref var slot = ref inFirst is null || inFirst.Hash == hash ? ref _slots[first] : ref _slots[second];
-        var previous = Volatile.Read(ref slot);
-        // Over budget after replacing what the slot holds: keep what is there. (Racing writers may
-        // overshoot by a few entries for a moment; each replacement settles the count.)
-        if (Interlocked.Read(ref _bytes) - (previous?.Size ?? 0) + entry.Size > budgetBytes)
+        lock (_storeLock)
         {
-            return;
+            // The first slot if it is free or holds this hash, else the second.
+            var (first, second) = SlotsOf(hash);
+            var inFirst = Volatile.Read(ref _slots[first]);
+            int target = inFirst is null || inFirst.Hash == hash ? first : second;
+            long freed = Volatile.Read(ref _slots[target])?.Size ?? 0;
+            if (_bytes - freed + entry.Size > budgetBytes && !MakeRoom(_bytes - freed + entry.Size - budgetBytes, target))
+            {
+                return;
+            }
+            var previous = Interlocked.Exchange(ref _slots[target], entry);
+            Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
         }
-        previous = Interlocked.Exchange(ref slot, entry);
-        Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
+    }
+
+    /// <summary>Evicts unused entries from the clock hand on until <paramref name="needed"/> bytes are free; false if a sweep of bounded length cannot.</summary>
+    private bool MakeRoom(long needed, int keep)
+    {
+        for (int step = 0; step < MaxEvictionSteps && needed > 0; step++)
+        {
+            _hand = (_hand + 1) & (SlotCount - 1);
+            if (_hand == keep || Volatile.Read(ref _slots[_hand]) is not { } entry)
+            {
+                continue;
+            }
+            if (entry.Used)
+            {
+                entry.Used = false;
+                continue;
+            }
+            Volatile.Write(ref _slots[_hand], null);
+            Interlocked.Add(ref _bytes, -entry.Size);
+            needed -= entry.Size;
+        }
+        return needed <= 0;
     }
 }

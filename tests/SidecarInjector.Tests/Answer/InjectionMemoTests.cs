@@ -100,9 +100,32 @@ public sealed class InjectionMemoTests
             kept += memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod) is null ? 0 : 1;
             Assert.InRange(memo.Bytes, 0, budget);
         }
-        // About ten ~6 KB entries fit at a time (a colliding slot frees its bytes for the next);
-        // most of the 200 were answered without being kept.
-        Assert.InRange(kept, 5, 40);
+        // About ten ~6 KB entries fit at a time: each new one is kept, older unused ones make room.
+        Assert.Equal(200, kept);
+    }
+
+    [Fact]
+    public void When_the_budget_is_full_entries_in_use_stay_and_unused_ones_make_room()
+    {
+        const long budget = 64 * 1024;
+        var memo = new InjectionMemo(budget);
+        byte[] Pod(int i) => Encoding.UTF8.GetBytes($"{{\"pod\":{i},\"pad\":\"{new string('x', 4000)}\"}}");
+        var hot = Pod(-1);
+        var hotHash = InjectionMemo.HashOf(hot, "shop", "/inject");
+        Offer(memo, hotHash, hot, Answer(2000));
+        Offer(memo, hotHash, hot, Answer(2000));
+        for (int i = 0; i < 200; i++)
+        {
+            // The hot pod is asked for between every store; the others only once.
+            Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, "shop", "/inject", hot));
+            var pod = Pod(i);
+            var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
+            Offer(memo, hash, pod, Answer(2000));
+            Offer(memo, hash, pod, Answer(2000));
+            Assert.InRange(memo.Bytes, 0, budget);
+        }
+        Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, "shop", "/inject", hot));
+        Assert.Null(memo.Find(InjectionMemo.HashOf(Pod(0), "shop", "/inject"), InProcess.DefaultConfig, "shop", "/inject", Pod(0)));
     }
 
     [Fact]
