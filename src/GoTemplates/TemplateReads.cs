@@ -12,10 +12,23 @@ internal sealed class TemplateReads
 {
     private readonly List<string[]> _paths;
 
+    /// <summary>Each path's segments by the names they may match (as written, JSON name, getter's field), found once.</summary>
+    private readonly List<string[][]> _names;
+
     internal TemplateReads(bool everything, List<string[]> paths)
     {
         Everything = everything;
         _paths = paths;
+        _names = new List<string[][]>(paths.Count);
+        foreach (var path in paths)
+        {
+            var names = new string[path.Length][];
+            for (int i = 0; i < path.Length; i++)
+            {
+                names[i] = NamesOf(path[i]);
+            }
+            _names.Add(names);
+        }
     }
 
     public static TemplateReads Nothing { get; } = new(false, []);
@@ -36,7 +49,7 @@ internal sealed class TemplateReads
         {
             return true;
         }
-        foreach (var path in _paths)
+        foreach (var path in _names)
         {
             if (Overlaps(path, location))
             {
@@ -46,12 +59,12 @@ internal sealed class TemplateReads
         return false;
     }
 
-    private static bool Overlaps(string[] read, string[] location)
+    private static bool Overlaps(string[][] read, string[] location)
     {
         int common = Math.Min(read.Length, location.Length);
         for (int i = 0; i < common; i++)
         {
-            if (!SameSegment(read[i], location[i]))
+            if (location[i] != "*" && read[i][0] != "*" && Array.IndexOf(read[i], location[i]) < 0)
             {
                 return false;
             }
@@ -59,22 +72,23 @@ internal sealed class TemplateReads
         return true;
     }
 
-    /// <summary>A template's field name against a data name: as written, its JSON name, or a protobuf getter of it.</summary>
-    private static bool SameSegment(string read, string location)
+    /// <summary>
+    /// The data names a template's field name matches: itself, its JSON name, and for a protobuf
+    /// getter (GetTracing) the field's; <c>*</c> matches any.
+    /// </summary>
+    private static string[] NamesOf(string read)
     {
-        if (read == "*" || location == "*" || read == location)
+        if (read == "*")
         {
-            return true;
+            return ["*"];
         }
+        var names = new List<string> { read, GoStruct.JsonName(read) };
         if (read.Length > 3 && read.StartsWith("Get", StringComparison.Ordinal) && char.IsUpper(read[3]))
         {
-            read = read[3..];
-            if (read == location)
-            {
-                return true;
-            }
+            names.Add(read[3..]);
+            names.Add(GoStruct.JsonName(read[3..]));
         }
-        return GoStruct.JsonName(read) == location;
+        return [.. names];
     }
 
     public override string ToString() => Everything ? "everything" : string.Join(", ", _paths.Select(p => p.Length == 0 ? "." : "." + string.Join('.', p)));

@@ -22,7 +22,8 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// <summary>All entries together, sized for a 128 MiB pod (a .NET heap of ~96 MiB).</summary>
     public const long DefaultBudgetBytes = 16 * 1024 * 1024;
 
-    private readonly Entry?[] _slots = new Entry?[SlotCount];
+    /// <summary>Made with the first store (80 KB with <see cref="_seenOnce"/>): a handler that never keeps anything costs nothing.</summary>
+    private Entry?[]? _slots;
     private long _bytes;
     private readonly Lock _storeLock = new();
     private int _hand;
@@ -40,7 +41,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// is named after them) would otherwise replace an entry per review, entries that live just long
     /// enough to be promoted by the GC and then die in its oldest generation (peak RSS).
     /// </summary>
-    private readonly int[] _seenOnce = new int[SeenOnceCount];
+    private int[]? _seenOnce;
     private const int SeenOnceCount = 4096;
 
     /// <summary>Bytes held by the entries now (keys, paths and answers).</summary>
@@ -79,8 +80,13 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     public CachedAnswer? Find(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
     {
         var (first, second) = SlotsOf(hash);
-        var entry = Matching(Volatile.Read(ref _slots[first]), hash, config, ns, path, key)
-            ?? Matching(Volatile.Read(ref _slots[second]), hash, config, ns, path, key);
+        var slots = Volatile.Read(ref _slots);
+        if (slots is null)
+        {
+            return null;
+        }
+        var entry = Matching(Volatile.Read(ref slots[first]), hash, config, ns, path, key)
+            ?? Matching(Volatile.Read(ref slots[second]), hash, config, ns, path, key);
         if (entry is null)
         {
             return null;
@@ -113,7 +119,8 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         {
             return false;
         }
-        ref int seen = ref _seenOnce[(hash >>> 20) & (SeenOnceCount - 1)];
+        var seenOnce = Volatile.Read(ref _seenOnce) ?? Interlocked.CompareExchange(ref _seenOnce, new int[SeenOnceCount], null) ?? _seenOnce!;
+        ref int seen = ref seenOnce[(hash >>> 20) & (SeenOnceCount - 1)];
         if (Volatile.Read(ref seen) != hash)
         {
             Volatile.Write(ref seen, hash);
@@ -133,27 +140,33 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), answer);
         lock (_storeLock)
         {
+            var slots = _slots;
+            if (slots is null)
+            {
+                slots = new Entry?[SlotCount];
+                Volatile.Write(ref _slots, slots);
+            }
             // The first slot if it is free or holds this hash, else the second.
             var (first, second) = SlotsOf(hash);
-            var inFirst = Volatile.Read(ref _slots[first]);
+            var inFirst = Volatile.Read(ref slots[first]);
             int target = inFirst is null || inFirst.Hash == hash ? first : second;
-            long freed = Volatile.Read(ref _slots[target])?.Size ?? 0;
-            if (_bytes - freed + entry.Size > budgetBytes && !MakeRoom(_bytes - freed + entry.Size - budgetBytes, target))
+            long freed = Volatile.Read(ref slots[target])?.Size ?? 0;
+            if (_bytes - freed + entry.Size > budgetBytes && !MakeRoom(slots, _bytes - freed + entry.Size - budgetBytes, target))
             {
                 return;
             }
-            var previous = Interlocked.Exchange(ref _slots[target], entry);
+            var previous = Interlocked.Exchange(ref slots[target], entry);
             Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
         }
     }
 
     /// <summary>Evicts unused entries from the clock hand on until <paramref name="needed"/> bytes are free; false if a sweep of bounded length cannot.</summary>
-    private bool MakeRoom(long needed, int keep)
+    private bool MakeRoom(Entry?[] slots, long needed, int keep)
     {
         for (int step = 0; step < MaxEvictionSteps && needed > 0; step++)
         {
             _hand = (_hand + 1) & (SlotCount - 1);
-            if (_hand == keep || Volatile.Read(ref _slots[_hand]) is not { } entry)
+            if (_hand == keep || Volatile.Read(ref slots[_hand]) is not { } entry)
             {
                 continue;
             }
@@ -162,7 +175,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
                 entry.Used = false;
                 continue;
             }
-            Volatile.Write(ref _slots[_hand], null);
+            Volatile.Write(ref slots[_hand], null);
             Interlocked.Add(ref _bytes, -entry.Size);
             needed -= entry.Size;
         }
