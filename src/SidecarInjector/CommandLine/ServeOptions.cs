@@ -42,6 +42,14 @@ internal sealed record ServeOptions
     /// <summary>Reviews in progress with none finishing this long: the serving path is wedged, liveness fails.</summary>
     public TimeSpan WedgedAfter { get; init; } = TimeSpan.FromSeconds(60);
     public string Revision { get; init; } = "default";
+    /// <summary>Null: in-cluster when KUBERNETES_SERVICE_HOST is set, else no cluster features.</summary>
+    public string? Kubeconfig { get; init; }
+    /// <summary>The MutatingWebhookConfiguration whose caBundle is kept equal to <see cref="CaFileOrDefault"/>; null: not kept.</summary>
+    public string? WebhookConfigName { get; init; }
+    public string? CaFile { get; init; }
+
+    /// <summary>--ca-file, else ca.crt beside the serving certificate (as cert-manager and make-certs.sh write it).</summary>
+    public string CaFileOrDefault => CaFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(TlsCertFile)) ?? "/", "ca.crt");
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
     /// <summary>After SIGTERM, keep serving (not ready) this long so endpoints drop the pod first.</summary>

@@ -120,7 +120,8 @@ internal static partial class WebhookServer
             }
         });
 
-        var handler = new AdmissionHandler(() => configStore.Current, options.Revision);
+        var cluster = ClusterFeatures.Start(options, loggerFactory);
+        var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.Namespaces is { } namespaces ? namespaces.Find : null);
         var drain = new DrainState();
         var budget = new RequestBodyBudget(options.MaxInflightBytes ?? RequestBodyBudget.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain,
@@ -193,6 +194,7 @@ internal static partial class WebhookServer
             trimmer.Dispose();
             configWatcher?.Dispose();
             certWatchers?.Dispose();
+            cluster.Dispose();
             exporter.Dispose();
             loggerFactory.Dispose();
             throw;
@@ -218,6 +220,7 @@ internal static partial class WebhookServer
             trimmer.Dispose();
             configWatcher?.Dispose();
             certWatchers?.Dispose();
+            cluster.Dispose();
             exporter.Dispose();
             LogStopped(log);
             loggerFactory.Dispose();

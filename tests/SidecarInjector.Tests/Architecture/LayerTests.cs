@@ -22,7 +22,7 @@ public sealed class LayerTests
         ["SidecarInjector.Configuration"],                            // load, validate, compile, swap
         ["SidecarInjector.Merge", "SidecarInjector.Patch"],           // 4: merge and Istio's passes; the JSON patch
         ["SidecarInjector.Answer", "SidecarInjector.KubeInject"],     // 5-6: the response; offline injection
-        ["SidecarInjector.Certificates", "SidecarInjector.CommandLine"],
+        ["SidecarInjector.Certificates", "SidecarInjector.CommandLine", "SidecarInjector.Cluster"], // and the cluster's API
         ["SidecarInjector.Hosting"],                                  // Kestrel, endpoints, lifetime
         ["SidecarInjector"],                                          // Program
     ];

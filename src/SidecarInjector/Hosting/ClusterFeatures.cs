@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using SidecarInjector.Cluster;
+using SidecarInjector.CommandLine;
+using SidecarInjector.Watching;
+
+namespace SidecarInjector.Hosting;
+
+/// <summary>
+/// What `serve` does with the cluster's API when it has one (--kubeconfig, or in-cluster): the
+/// namespace cache injection reads, and the caBundle kept current (--webhook-config-name). Each runs
+/// in the background; the serving path never waits on the API. Without a cluster, none of it runs
+/// and the injector behaves as it does offline.
+/// </summary>
+internal sealed partial class ClusterFeatures : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ApiClient? _api;
+    private readonly CaBundleSync? _caBundle;
+    private readonly MountWatcher? _caWatcher;
+
+    public NamespaceCache? Namespaces { get; }
+
+    private ClusterFeatures(ServeOptions options, ILoggerFactory loggers)
+    {
+        var log = loggers.CreateLogger("SidecarInjector.Cluster");
+        try
+        {
+            _api = ApiClient.Connect(options.Kubeconfig);
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            LogNoClient(log, e.Message);
+            return;
+        }
+        if (_api is null)
+        {
+            if (options.WebhookConfigName is not null)
+            {
+                LogCaBundleOff(log, options.WebhookConfigName);
+            }
+            return;
+        }
+        LogConnected(log, _api.Source);
+        Namespaces = new NamespaceCache(_api, log);
+        _ = Namespaces.RunAsync(_stop.Token);
+        if (options.WebhookConfigName is { } name)
+        {
+            var caFile = options.CaFileOrDefault;
+            _caBundle = new CaBundleSync(_api, name, caFile, log);
+            _ = _caBundle.RunAsync(_stop.Token);
+            _caWatcher = new MountWatcher(Path.GetDirectoryName(Path.GetFullPath(caFile)) ?? "/", _caBundle.CaFileChanged,
+                TimeSpan.FromMilliseconds(100), options.PollInterval);
+        }
+    }
+
+    public static ClusterFeatures Start(ServeOptions options, ILoggerFactory loggers) => new(options, loggers);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _caWatcher?.Dispose();
+        _caBundle?.Dispose();
+        _api?.Dispose();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cluster API from the {Source}: watching namespaces")]
+    private static partial void LogConnected(ILogger logger, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "cannot use the cluster's API: {Reason}; cluster features are off (namespaces, caBundle)")]
+    private static partial void LogNoClient(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "--webhook-config-name {Name} needs the cluster's API (--kubeconfig, or running in a cluster); its caBundle is not kept")]
+    private static partial void LogCaBundleOff(ILogger logger, string name);
+}
