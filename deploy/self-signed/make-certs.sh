@@ -46,6 +46,8 @@ openssl x509 -req -in "$dir/tls.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAc
   -days "$days" -extfile "$dir/ext" -out "$dir/tls.crt" 2>/dev/null
 
 kubectl get namespace "$namespace" > /dev/null 2>&1 || kubectl create namespace "$namespace"
-kubectl -n "$namespace" create secret tls sidecar-injector-tls --cert="$dir/tls.crt" --key="$dir/tls.key" \
+# ca.crt beside the key pair, as cert-manager writes it: the injector keeps its webhook's caBundle equal to it.
+kubectl -n "$namespace" create secret generic sidecar-injector-tls --type=kubernetes.io/tls \
+  --from-file=tls.crt="$dir/tls.crt" --from-file=tls.key="$dir/tls.key" --from-file=ca.crt="$dir/ca.crt" \
   --dry-run=client -o yaml | kubectl apply -f -
 echo "Secret $namespace/sidecar-injector-tls written; CA and keys are in $dir (keep ca.key private)"

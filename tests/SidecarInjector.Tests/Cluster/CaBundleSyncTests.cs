@@ -52,7 +52,10 @@ public sealed class CaBundleSyncTests : IAsyncLifetime, IDisposable
             }
             return new JsonObject
             {
-                ["name"] = name, ["clientConfig"] = clientConfig, ["admissionReviewVersions"] = new JsonArray("v1"), ["sideEffects"] = "None",
+                ["name"] = name,
+                ["clientConfig"] = clientConfig,
+                ["admissionReviewVersions"] = new JsonArray("v1"),
+                ["sideEffects"] = "None",
             };
         }
         return new JsonObject

@@ -40,6 +40,30 @@ public sealed class ManifestTests
         Assert.True(deployment.Spec.Template.Metadata.Labels["sidecar.istio.io/inject"] == "false");
     }
 
+    /// <summary>Least privilege: read namespaces; read and patch its own webhook configuration, by name; nothing else.</summary>
+    [Fact]
+    public void Cluster_role_grants_exactly_what_the_cluster_features_use()
+    {
+        var documents = Base("rbac.yaml").Split("\n---\n");
+        var role = KubernetesYaml.Deserialize<V1ClusterRole>(documents[0]);
+        var binding = KubernetesYaml.Deserialize<V1ClusterRoleBinding>(documents[1]);
+        Assert.Equal(2, role.Rules.Count);
+        var namespaces = Assert.Single(role.Rules, r => r.Resources.Contains("namespaces"));
+        Assert.Equal(["get", "list", "watch"], namespaces.Verbs);
+        var webhooks = Assert.Single(role.Rules, r => r.Resources.Contains("mutatingwebhookconfigurations"));
+        Assert.Equal(["sidecar-injector"], webhooks.ResourceNames);
+        Assert.Equal(["get", "list", "watch", "patch"], webhooks.Verbs);
+        Assert.All(role.Rules, r => Assert.DoesNotContain("*", r.Verbs.Concat(r.Resources).Concat(r.ApiGroups)));
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", "sidecar-injector", "sidecar-injector"), (subject.Kind, subject.Name, subject.NamespaceProperty));
+        Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);
+
+        var deployment = KubernetesYaml.Deserialize<V1Deployment>(Base("deployment.yaml"));
+        var args = Assert.Single(deployment.Spec.Template.Spec.Containers).Args;
+        Assert.Contains("--webhook-config-name=sidecar-injector", args);
+        Assert.Contains("--ca-file=/etc/sidecar-injector/certs/ca.crt", args);
+    }
+
     [Fact]
     public void Webhook_configuration_fails_closed_and_skips_the_injector()
     {

@@ -24,6 +24,8 @@ public sealed class RenderedManifestTests
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["policy/v1/PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
         ["admissionregistration.k8s.io/v1/MutatingWebhookConfiguration"] = typeof(V1MutatingWebhookConfiguration),
+        ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
+        ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
     };
 
     public static TheoryData<string> Overlays() => new() { "deploy", "deploy/self-signed" };

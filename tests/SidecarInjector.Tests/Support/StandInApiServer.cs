@@ -289,8 +289,13 @@ internal sealed class StandInApiServer : IAsyncDisposable
                 ["type"] = "ERROR",
                 ["object"] = new JsonObject
                 {
-                    ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
-                    ["message"] = $"too old resource version: {from} ({_compactedThrough})", ["reason"] = "Expired", ["code"] = 410,
+                    ["kind"] = "Status",
+                    ["apiVersion"] = "v1",
+                    ["metadata"] = new JsonObject(),
+                    ["status"] = "Failure",
+                    ["message"] = $"too old resource version: {from} ({_compactedThrough})",
+                    ["reason"] = "Expired",
+                    ["code"] = 410,
                 },
             };
             await context.Response.WriteAsync(gone.ToJsonString() + "\n", both.Token);
@@ -386,8 +391,13 @@ internal sealed class StandInApiServer : IAsyncDisposable
 
     private static Task Status(HttpContext context, int code, string reason, string message) => Json(context, code, new JsonObject
     {
-        ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
-        ["message"] = message, ["reason"] = reason, ["code"] = code,
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
     });
 
     public async ValueTask DisposeAsync()
