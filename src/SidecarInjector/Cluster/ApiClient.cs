@@ -1,26 +1,69 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using k8s;
+using k8s.Authentication;
+using k8s.Exceptions;
 
 namespace SidecarInjector.Cluster;
 
 /// <summary>
 /// The apiserver, through KubernetesClient.Aot: its configuration (in-cluster service account, or a
-/// kubeconfig), its TLS and its credentials (a projected token is re-read as it rotates). Requests
-/// are sent on the client's own HttpClient with its credentials applied, so watches can be read as
-/// the stream of lines they are (the AOT build of the client has no watcher).
+/// kubeconfig), its credentials (a projected token is re-read as it rotates; exec plugins, client
+/// certificates) and its check of the server's certificate against the cluster's CA. The requests
+/// go out on an HttpClient of our own rather than the client's <c>Kubernetes</c> class: constructing
+/// that class keeps every generated API operation in the binary (+15 MB), for the handful of calls
+/// made here; and watches are read as the stream of lines they are (the AOT build has no watcher).
 /// </summary>
 internal sealed class ApiClient : IDisposable
 {
-    private readonly Kubernetes _client;
+    private readonly HttpClient _http;
+    private readonly Uri _server;
+    private readonly ServiceClientCredentials? _credentials;
 
-    private ApiClient(Kubernetes client, string source)
+    private ApiClient(KubernetesClientConfiguration config, string source)
     {
-        _client = client;
         Source = source;
+        _server = new Uri(config.Host);
+        _credentials = Kubernetes.CreateCredentials(config);
+        var handler = new SocketsHttpHandler
+        {
+            // Watches are long requests; the pool keeps one connection per watch and one for patches.
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        if (config.SkipTlsVerify)
+        {
+            // A webhook that patches its own trust (the caBundle) must know whom it talks to.
+            throw new KubeConfigException($"{source}: insecure-skip-tls-verify is not supported; give the cluster's certificate-authority");
+        }
+        if (config.SslCaCerts is { Count: > 0 } authorities)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                Kubernetes.CertificateValidationCallBack(sender, authorities, certificate, chain, errors);
+        }
+        if (ClientCertificate(config) is { } clientCertificate)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    /// <summary>Where the configuration came from, for the log ("in-cluster", "kubeconfig FILE").</summary>
+    /// <summary>The kubeconfig's client certificate (inline data or files, PEM), or null.</summary>
+    private static X509Certificate2? ClientCertificate(KubernetesClientConfiguration config)
+    {
+        string? Pem(string? data, string? file) =>
+            !string.IsNullOrEmpty(data) ? Encoding.UTF8.GetString(Convert.FromBase64String(data))
+            : !string.IsNullOrEmpty(file) ? File.ReadAllText(file) : null;
+        var certificate = Pem(config.ClientCertificateData, config.ClientCertificateFilePath);
+        var key = Pem(config.ClientCertificateKeyData, config.ClientKeyFilePath);
+        return certificate is null || key is null ? null : X509Certificate2.CreateFromPem(certificate, key);
+    }
+
+    /// <summary>Where the configuration came from, for the log ("in-cluster service account", "kubeconfig FILE").</summary>
     public string Source { get; }
 
     /// <summary>
@@ -31,24 +74,27 @@ internal sealed class ApiClient : IDisposable
     {
         if (!string.IsNullOrEmpty(kubeconfig))
         {
-            return new ApiClient(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)), "kubeconfig " + kubeconfig);
+            return new ApiClient(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), "kubeconfig " + kubeconfig);
         }
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
         {
-            return new ApiClient(new Kubernetes(KubernetesClientConfiguration.InClusterConfig()), "in-cluster service account");
+            return new ApiClient(KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account");
         }
         return null;
     }
 
-    /// <summary>Sends a request for <paramref name="path"/> (from the server's root, with its query); the body is read by the caller.</summary>
+    /// <summary>
+    /// Sends a request for <paramref name="path"/> (from the server's root, with its query) with the
+    /// client's credentials; the caller reads the body (a watch's as it streams).
+    /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancel)
     {
-        using var request = new HttpRequestMessage(method, new Uri(_client.BaseUri, path)) { Content = content };
-        if (_client.Credentials is { } credentials)
+        using var request = new HttpRequestMessage(method, new Uri(_server, path)) { Content = content };
+        if (_credentials is not null)
         {
-            await credentials.ProcessHttpRequestAsync(request, cancel).ConfigureAwait(false);
+            await _credentials.ProcessHttpRequestAsync(request, cancel).ConfigureAwait(false);
         }
-        return await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel).ConfigureAwait(false);
+        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel).ConfigureAwait(false);
     }
 
     /// <summary>The response's JSON, or an <see cref="ApiException"/> with the apiserver's own reason.</summary>
@@ -69,7 +115,7 @@ internal sealed class ApiClient : IDisposable
         throw new ApiException(response.StatusCode, ApiException.MessageOf(text));
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _http.Dispose();
 }
 
 /// <summary>The apiserver refused a request: its status code and the message of its Status object.</summary>

@@ -32,7 +32,7 @@ internal sealed partial class CaBundleSync(ApiClient api, string webhookConfigNa
     public Task RunAsync(CancellationToken cancel)
     {
         _cancel = cancel;
-        return new ListWatch<V1MutatingWebhookConfiguration>(api, Collection, "metadata.name=" + webhookConfigName,
+        return new ListWatch<V1MutatingWebhookConfiguration>(api, Collection, "metadata.name=" + webhookConfigName, ClusterJson.Default.V1MutatingWebhookConfiguration,
             all => Seen(all.Count > 0 ? all[0] : null), (change, config) => Seen(change == WatchEvent.Deleted ? null : config), logger)
             .RunAsync(cancel);
     }

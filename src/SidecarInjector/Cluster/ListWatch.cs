@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ internal sealed partial class ListWatch<T>(
     ApiClient api,
     string collectionPath,
     string? fieldSelector,
+    JsonTypeInfo<T> model,
     Action<IReadOnlyList<T>> listed,
     Action<WatchEvent, T> changed,
     ILogger logger)
@@ -77,7 +79,7 @@ internal sealed partial class ListWatch<T>(
         {
             foreach (var item in array.EnumerateArray())
             {
-                items.Add(KubernetesJson.Deserialize<T>(item));
+                items.Add(item.Deserialize(model)!);
             }
         }
         Lists++;
@@ -109,17 +111,18 @@ internal sealed partial class ListWatch<T>(
             switch (type)
             {
                 case "ERROR":
-                    var status = KubernetesJson.Deserialize<V1Status>(body);
-                    if (status.Code == (int)HttpStatusCode.Gone)
+                    // A Status object: 410 when the version was compacted away.
+                    int code = body.TryGetProperty("code", out var c) && c.TryGetInt32(out int n) ? n : 500;
+                    if (code == (int)HttpStatusCode.Gone)
                     {
                         return null;
                     }
-                    throw new ApiException((HttpStatusCode)(status.Code ?? 500), status.Message ?? "watch error");
+                    throw new ApiException((HttpStatusCode)code, body.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "watch error");
                 case "BOOKMARK":
                     version = body.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? version;
                     break;
                 case "ADDED" or "MODIFIED" or "DELETED":
-                    var item = KubernetesJson.Deserialize<T>(body);
+                    var item = body.Deserialize(model)!;
                     version = item.Metadata?.ResourceVersion ?? version;
                     changed(type == "ADDED" ? WatchEvent.Added : type == "MODIFIED" ? WatchEvent.Modified : WatchEvent.Deleted, item);
                     break;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +24,7 @@ internal sealed class NamespaceCache(ApiClient api, ILogger logger)
     public JsonObject? Find(string name) => _namespaces.GetValueOrDefault(name);
 
     public Task RunAsync(CancellationToken cancel) =>
-        new ListWatch<V1Namespace>(api, "/api/v1/namespaces", null, Replace, Apply, logger).RunAsync(cancel);
+        new ListWatch<V1Namespace>(api, "/api/v1/namespaces", null, ClusterJson.Default.V1Namespace, Replace, Apply, logger).RunAsync(cancel);
 
     private void Replace(IReadOnlyList<V1Namespace> all)
     {
@@ -59,7 +59,7 @@ internal sealed class NamespaceCache(ApiClient api, ILogger logger)
     /// <summary>Shared by every review on every thread: built in full now, read only later.</summary>
     private static JsonObject ToJson(V1Namespace ns)
     {
-        var json = JsonNode.Parse(KubernetesJson.Serialize(ns))!.AsObject();
+        var json = JsonSerializer.SerializeToNode(ns, ClusterJson.Default.V1Namespace)!.AsObject();
         Json.JsonTrees.BuildAll(json);
         return json;
     }

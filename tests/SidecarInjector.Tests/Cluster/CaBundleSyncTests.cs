@@ -108,6 +108,18 @@ public sealed class CaBundleSyncTests : IAsyncLifetime, IDisposable
         Assert.Equal(patches, _api.Patches);
     }
 
+    /// <summary>At rest the injector only holds its watches open: no request while nothing changes.</summary>
+    [Fact]
+    public async Task At_rest_it_watches_and_never_polls()
+    {
+        await using var injector = await StartInjectorAsync();
+        await Eventually(() => AllAre(Pem("first")), Soon, State);
+        await Task.Delay(300);
+        int requests = _api.Requests;
+        await Task.Delay(3000);
+        Assert.Equal(requests, _api.Requests);
+    }
+
     [Fact]
     public async Task Restored_within_two_seconds_after_a_reapply_blanks_it()
     {
