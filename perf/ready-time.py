@@ -7,9 +7,11 @@ the baseline measured the same way in the same run: `sidecar-injector --version`
 and exit, no server).
 
 Usage: perf/ready-time.py [PATH/TO/sidecar-injector] [starts]
+(EXTRA_ARGS='--kubeconfig FILE --webhook-config-name NAME' adds flags to `serve`.)
 """
 import os
 import random
+import shlex
 import socket
 import statistics
 import subprocess
@@ -46,7 +48,7 @@ def one_start(certs):
     server = subprocess.Popen(
         [binary, "serve", "--port", str(port), "--admin-port", str(port + 1),
          "--tls-cert-file", os.path.join(certs, "tls.crt"), "--tls-key-file", os.path.join(certs, "tls.key"),
-         "--config-dir", os.path.join(REPO, "deploy", "base", "injector-config")],
+         "--config-dir", os.path.join(REPO, "deploy", "base", "injector-config")] + shlex.split(os.environ.get("EXTRA_ARGS", "")),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         while not ready(port + 1):

@@ -66,6 +66,10 @@ internal sealed class ApiClient : IDisposable
     /// <summary>Where the configuration came from, for the log ("in-cluster service account", "kubeconfig FILE").</summary>
     public string Source { get; }
 
+    /// <summary>Whether <see cref="Connect"/> would try a cluster (without reading anything).</summary>
+    public static bool IsConfigured(string? kubeconfig) =>
+        !string.IsNullOrEmpty(kubeconfig) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
+
     /// <summary>
     /// The cluster the injector runs in: <paramref name="kubeconfig"/> when given, else the in-cluster
     /// service account when KUBERNETES_SERVICE_HOST is set, else none (every cluster feature off).

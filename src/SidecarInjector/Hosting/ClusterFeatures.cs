@@ -14,15 +14,30 @@ namespace SidecarInjector.Hosting;
 internal sealed partial class ClusterFeatures : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly ApiClient? _api;
-    private readonly CaBundleSync? _caBundle;
-    private readonly MountWatcher? _caWatcher;
+    private readonly Task _starting;
+    private ApiClient? _api;
+    private CaBundleSync? _caBundle;
+    private MountWatcher? _caWatcher;
+    private volatile NamespaceCache? _namespaces;
 
-    public NamespaceCache? Namespaces { get; }
+    /// <summary>
+    /// The Namespace object of a name, for injection (null until the first list, and for a namespace
+    /// not seen); null itself when the injector has no cluster.
+    /// </summary>
+    public Func<string, System.Text.Json.Nodes.JsonObject?>? NamespaceLookup { get; }
 
     private ClusterFeatures(ServeOptions options, ILoggerFactory loggers)
     {
-        var log = loggers.CreateLogger("SidecarInjector.Cluster");
+        if (ApiClient.IsConfigured(options.Kubeconfig))
+        {
+            NamespaceLookup = name => _namespaces?.Find(name);
+        }
+        // Reading a kubeconfig and its certificates takes milliseconds that readiness need not wait for.
+        _starting = Task.Run(() => Connect(options, loggers.CreateLogger("SidecarInjector.Cluster")));
+    }
+
+    private void Connect(ServeOptions options, ILogger log)
+    {
         try
         {
             _api = ApiClient.Connect(options.Kubeconfig);
@@ -41,8 +56,9 @@ internal sealed partial class ClusterFeatures : IDisposable
             return;
         }
         LogConnected(log, _api.Source);
-        Namespaces = new NamespaceCache(_api, log);
-        _ = Namespaces.RunAsync(_stop.Token);
+        var namespaces = new NamespaceCache(_api, log);
+        _ = namespaces.RunAsync(_stop.Token);
+        _namespaces = namespaces;
         if (options.WebhookConfigName is { } name)
         {
             var caFile = options.CaFileOrDefault;
@@ -58,6 +74,7 @@ internal sealed partial class ClusterFeatures : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
+        _starting.Wait(TimeSpan.FromSeconds(5));
         _caWatcher?.Dispose();
         _caBundle?.Dispose();
         _api?.Dispose();

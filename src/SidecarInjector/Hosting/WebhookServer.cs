@@ -121,7 +121,7 @@ internal static partial class WebhookServer
         });
 
         var cluster = ClusterFeatures.Start(options, loggerFactory);
-        var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.Namespaces is { } namespaces ? namespaces.Find : null);
+        var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup);
         var drain = new DrainState();
         var budget = new RequestBodyBudget(options.MaxInflightBytes ?? RequestBodyBudget.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain,
