@@ -26,6 +26,8 @@ internal static class Program
                 return InjectCommand.Run(inject.Args, Console.In, Console.Out, Console.Error);
             case Command.CheckConfig check:
                 return CheckConfigCommand.Run(check.Args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
+            case Command.WebhookConfig webhooks:
+                return WebhookConfigCommand.Run(webhooks.Args, Console.Out, Console.Error);
             case Command.Invalid invalid:
                 Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
                 return 2;

@@ -9,6 +9,8 @@ internal abstract record Command
     public sealed record SampleReview(bool V1Beta1) : Command;
     public sealed record Inject(string[] Args) : Command;
     public sealed record CheckConfig(string[] Args) : Command;
+
+    public sealed record WebhookConfig(string[] Args) : Command;
     public sealed record Help : Command;
     public sealed record Version : Command;
     public sealed record Invalid(string Message) : Command;
@@ -67,6 +69,8 @@ internal static class CommandLineParser
                     return new Command.Inject([.. rest]);
                 case "check-config":
                     return new Command.CheckConfig([.. rest]);
+                case "webhook-config":
+                    return new Command.WebhookConfig([.. rest]);
                 case "help":
                     return new Command.Help();
                 case "version":

@@ -15,6 +15,8 @@ internal static class HelpText
         text.AppendLine("                                       inject the pod templates of manifests offline (kube-inject)");
         text.AppendLine("  sidecar-injector check-config (--config-dir DIR | --config-file FILE)");
         text.AppendLine("                                       load, compile and dry-run a config; print every problem (exit 1)");
+        text.AppendLine("  sidecar-injector webhook-config --revision R [--tag T] [--default] --service NAMESPACE/NAME [--ca-file F]");
+        text.AppendLine("                                       print the MutatingWebhookConfiguration of a revision or tag");
         text.AppendLine("  sidecar-injector sample-review [--v1beta1]");
         text.AppendLine("                                       print a realistic AdmissionReview for a Pod CREATE");
         text.AppendLine("  sidecar-injector --help | --version");
