@@ -175,6 +175,50 @@ check_config_ok() {
 }
 check "check-config passes the shipped ConfigMap and names a typo's file line" check_config_ok
 
+# The cluster features against a stand-in apiserver over TLS: the native client lists namespaces and
+# the webhook configuration (source-generated models) and patches the caBundle from the CA file.
+api_port=$((port + 2))
+python3 "$repo/tests/smoke/stand-in-apiserver.py" "$api_port" "$certs/tls.crt" "$certs/tls.key" "$work/patch.json" &
+api_pid=$!
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && break; sleep 0.1; done
+cat > "$work/kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: smoke
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $(base64 -w0 "$work/ca.crt")
+users:
+- name: injector
+  user:
+    token: smoke-token
+contexts:
+- name: smoke
+  context:
+    cluster: smoke
+    user: injector
+current-context: smoke
+KUBECONFIG
+"$binary" serve --dev --port $((port + 3)) --admin-port $((port + 4)) --kubeconfig "$work/kubeconfig" \
+  --webhook-config-name sidecar-injector --ca-file "$work/ca.crt" > "$work/cluster.log" 2>&1 &
+cluster_pid=$!
+cluster_ok() {
+  for _ in $(seq 1 100); do [[ -s $work/patch.json ]] && break; sleep 0.1; done
+  python3 - "$work/patch.json" "$work/ca.crt" <<'PY'
+import base64, json, sys
+sent = json.load(open(sys.argv[1]))
+assert sent["contentType"].startswith("application/json-patch+json"), sent
+ca = open(sys.argv[2], "rb").read()
+assert any(op["op"] == "add" and op["path"] == "/webhooks/0/clientConfig/caBundle" and base64.b64decode(op["value"]) == ca
+           for op in sent["patch"]), sent
+PY
+}
+check "with a cluster: sets the webhook's caBundle from the CA file (stand-in apiserver)" cluster_ok
+check "with a cluster: namespaces and the webhook configuration listed without error, patched once" \
+  bash -c "! grep -q 'failed' '$work/cluster.log' && [[ \$(grep -c 'caBundle of mutatingwebhookconfiguration' '$work/cluster.log') = 1 ]]"
+kill "$cluster_pid" "$api_pid" 2>/dev/null || true
+
 [[ -n $server ]] && kill -TERM "$server"
 stopped=0
 for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || { stopped=1; break; }; sleep 0.1; done

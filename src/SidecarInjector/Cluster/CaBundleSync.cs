@@ -88,6 +88,12 @@ internal sealed partial class CaBundleSync(ApiClient api, string webhookConfigNa
                 .ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
+                // The apiserver answers with the object as patched: the next reconcile (the CA folder
+                // changing, a watch event on its way) compares with that, not with what we patched.
+                await using (var body = await response.Content.ReadAsStreamAsync(_cancel).ConfigureAwait(false))
+                {
+                    _seen = await JsonSerializer.DeserializeAsync(body, ClusterJson.Default.V1MutatingWebhookConfiguration, _cancel).ConfigureAwait(false) ?? _seen;
+                }
                 Patches++;
                 _retry = FirstRetry;
                 LogPatched(logger, webhookConfigName, names);
@@ -109,7 +115,7 @@ internal sealed partial class CaBundleSync(ApiClient api, string webhookConfigNa
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or OperationCanceledException)
         {
             LogRefused(logger, webhookConfigName, 0, e.Message, "");
             ScheduleRetry();
