@@ -42,7 +42,8 @@ internal sealed partial class ClusterFeatures : IDisposable
         {
             _api = ApiClient.Connect(options.Kubeconfig);
         }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or FormatException
+            or System.Security.Cryptography.CryptographicException or UriFormatException)
         {
             LogNoClient(log, e.Message);
             return;
