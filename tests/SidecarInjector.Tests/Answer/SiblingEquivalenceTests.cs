@@ -17,6 +17,7 @@ namespace SidecarInjector.Tests.Answer;
 /// of both Istio corpora turned into workloads; both answers' patches applied with an independent
 /// RFC 6902 implementation.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class SiblingEquivalenceTests
 {
     private const int PodsPerWorkload = 10;
