@@ -26,9 +26,6 @@ internal sealed partial class CaBundleSync(ApiClient api, string webhookConfigNa
     private int _retryPending;
     private TimeSpan _retry = FirstRetry;
 
-    /// <summary>Patches sent that the apiserver accepted.</summary>
-    public int Patches { get; private set; }
-
     public Task RunAsync(CancellationToken cancel)
     {
         _cancel = cancel;
@@ -94,7 +91,6 @@ internal sealed partial class CaBundleSync(ApiClient api, string webhookConfigNa
                 {
                     _seen = await JsonSerializer.DeserializeAsync(body, ClusterJson.Default.V1MutatingWebhookConfiguration, _cancel).ConfigureAwait(false) ?? _seen;
                 }
-                Patches++;
                 _retry = FirstRetry;
                 LogPatched(logger, webhookConfigName, names);
                 return;

@@ -27,9 +27,6 @@ internal sealed partial class ListWatch<T>(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastBackoff = TimeSpan.FromSeconds(30);
 
-    /// <summary>Lists made so far (the first, and one after each 410 or failure).</summary>
-    public int Lists { get; private set; }
-
     public async Task RunAsync(CancellationToken cancel)
     {
         var backoff = FirstBackoff;
@@ -82,7 +79,6 @@ internal sealed partial class ListWatch<T>(
                 items.Add(item.Deserialize(model)!);
             }
         }
-        Lists++;
         listed(items);
         return document.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString() ?? "";
     }
