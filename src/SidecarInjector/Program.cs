@@ -28,6 +28,10 @@ internal static class Program
                 return CheckConfigCommand.Run(check.Args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
             case Command.WebhookConfig webhooks:
                 return WebhookConfigCommand.Run(webhooks.Args, Console.Out, Console.Error);
+            case Command.CheckInject check:
+                return await CheckInjectCommand.RunAsync(check.Args, Console.In, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
+            case Command.Explain explain:
+                return ExplainCommand.Run(explain.Args, Console.In, Console.Out, Console.Error);
             case Command.Invalid invalid:
                 Console.Error.WriteLine("sidecar-injector: " + invalid.Message);
                 return 2;

@@ -63,6 +63,9 @@ internal sealed class ApiClient : IDisposable
         return certificate is null || key is null ? null : X509Certificate2.CreateFromPem(certificate, key);
     }
 
+    /// <summary>The namespace of the kubeconfig's context (or the service account's), for commands given no -n.</summary>
+    public string? DefaultNamespace { get; private init; }
+
     /// <summary>Where the configuration came from, for the log ("in-cluster service account", "kubeconfig FILE").</summary>
     public string Source { get; }
 
@@ -85,6 +88,32 @@ internal sealed class ApiClient : IDisposable
             return new ApiClient(KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account");
         }
         return null;
+    }
+
+    /// <summary>
+    /// The cluster a person's command talks to, as kubectl finds it: <paramref name="kubeconfig"/>,
+    /// else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. Unlike the
+    /// client's BuildDefaultConfig there is no fallback to an unauthenticated localhost:8080.
+    /// </summary>
+    /// <exception cref="KubeConfigException">No cluster found, or the kubeconfig cannot be used.</exception>
+    public static ApiClient ConnectAsUser(string? kubeconfig, string? context, Func<string, string?> environment)
+    {
+        kubeconfig ??= environment("KUBECONFIG") is { Length: > 0 } fromEnvironment ? fromEnvironment.Split(':')[0] : null;
+        if (kubeconfig is null && environment("HOME") is { Length: > 0 } home && File.Exists(Path.Combine(home, ".kube", "config")))
+        {
+            kubeconfig = Path.Combine(home, ".kube", "config");
+        }
+        if (kubeconfig is not null)
+        {
+            var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig, context);
+            return new ApiClient(config, "kubeconfig " + kubeconfig) { DefaultNamespace = config.Namespace };
+        }
+        if (!string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")))
+        {
+            var config = KubernetesClientConfiguration.InClusterConfig();
+            return new ApiClient(config, "in-cluster service account") { DefaultNamespace = config.Namespace };
+        }
+        throw new KubeConfigException("no cluster: give --kubeconfig FILE, or set KUBECONFIG, or create ~/.kube/config");
     }
 
     /// <summary>

@@ -9,8 +9,9 @@ internal abstract record Command
     public sealed record SampleReview(bool V1Beta1) : Command;
     public sealed record Inject(string[] Args) : Command;
     public sealed record CheckConfig(string[] Args) : Command;
-
     public sealed record WebhookConfig(string[] Args) : Command;
+    public sealed record CheckInject(string[] Args) : Command;
+    public sealed record Explain(string[] Args) : Command;
     public sealed record Help : Command;
     public sealed record Version : Command;
     public sealed record Invalid(string Message) : Command;
@@ -71,6 +72,10 @@ internal static class CommandLineParser
                     return new Command.CheckConfig([.. rest]);
                 case "webhook-config":
                     return new Command.WebhookConfig([.. rest]);
+                case "check-inject":
+                    return new Command.CheckInject([.. rest]);
+                case "explain":
+                    return new Command.Explain([.. rest]);
                 case "help":
                     return new Command.Help();
                 case "version":

@@ -17,6 +17,10 @@ internal static class HelpText
         text.AppendLine("                                       load, compile and dry-run a config; print every problem (exit 1)");
         text.AppendLine("  sidecar-injector webhook-config --revision R [--tag T] [--default] --service NAMESPACE/NAME [--ca-file F]");
         text.AppendLine("                                       print the MutatingWebhookConfiguration of a revision or tag");
+        text.AppendLine("  sidecar-injector check-inject [-n NAMESPACE] (POD | -f FILE) [-o json] [--kubeconfig FILE]");
+        text.AppendLine("                                       why a pod is (not) injected, asked of the cluster");
+        text.AppendLine("  sidecar-injector explain -f FILE [-n NS] [--namespace-labels k=v,...] [--webhook-config FILE] [-o json]");
+        text.AppendLine("                                       the same answer offline");
         text.AppendLine("  sidecar-injector sample-review [--v1beta1]");
         text.AppendLine("                                       print a realistic AdmissionReview for a Pod CREATE");
         text.AppendLine("  sidecar-injector --help | --version");

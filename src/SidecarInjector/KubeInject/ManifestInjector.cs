@@ -67,7 +67,7 @@ internal static class ManifestInjector
         return output.ToString();
     }
 
-    private static bool IsKnown(JsonObject document) => document["kind"]?.ToString() == "List" || IsKnownKind(document);
+    public static bool IsKnown(JsonObject document) => document["kind"]?.ToString() == "List" || IsKnownKind(document);
 
     /// <summary>A workload kind that holds a pod template (or is a Pod).</summary>
     public static bool IsKnownKind(JsonObject document) => Workloads.Contains($"{document["apiVersion"]}/{document["kind"]}");
@@ -138,13 +138,13 @@ internal static class ManifestInjector
     }
 
     /// <summary>A mapping field of a mapping; null when either is missing or not a mapping.</summary>
-    private static JsonObject? Field(JsonObject? parent, string name) => parent?[name] as JsonObject;
+    public static JsonObject? Field(JsonObject? parent, string name) => parent?[name] as JsonObject;
 
     /// <summary>
     /// Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---"; each with the
     /// 1-based line of the file it starts on.
     /// </summary>
-    private static List<(string Text, int FirstLine)> SplitDocuments(string yaml)
+    public static List<(string Text, int FirstLine)> SplitDocuments(string yaml)
     {
         var documents = new List<(string, int)>();
         var current = new StringBuilder();

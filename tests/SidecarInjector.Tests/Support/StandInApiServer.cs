@@ -24,6 +24,8 @@ namespace SidecarInjector.Tests.Support;
 /// PATCH with <c>application/json-patch+json</c> (a failed <c>test</c> op: 422; other patch types it is
 /// not asked for: 415), bearer-token authentication (401), RBAC refusals on demand (403 with the
 /// apiserver's Status message), and going down (connections reset, as an unreachable apiserver).
+/// Namespaced objects (pods, configmaps: what check-inject reads) are served by GET, 404 with a
+/// NotFound Status when absent.
 /// </summary>
 internal sealed class StandInApiServer : IAsyncDisposable
 {
@@ -38,6 +40,7 @@ internal sealed class StandInApiServer : IAsyncDisposable
         [Webhooks] = [],
     };
     private readonly List<(long Version, string Collection, string Type, JsonObject Object)> _events = [];
+    private readonly Dictionary<(string Resource, string Namespace, string Name), JsonObject> _namespaced = [];
     private long _version = 100;
     private long _compactedThrough;
     private CancellationTokenSource _watches = new();
@@ -134,6 +137,20 @@ internal sealed class StandInApiServer : IAsyncDisposable
 
     public void PutWebhookConfiguration(JsonObject config) => Put(Webhooks, config);
 
+    /// <summary>Stores a namespaced object (a Pod, a ConfigMap) under its kind's resource, namespace and name.</summary>
+    public void PutNamespaced(JsonObject value)
+    {
+        lock (_lock)
+        {
+            var copy = value.DeepClone().AsObject();
+            var metadata = copy["metadata"]!.AsObject();
+            metadata["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metadata["uid"] ??= Guid.NewGuid().ToString();
+            var resource = copy["kind"]!.GetValue<string>().ToLowerInvariant() + "s";
+            _namespaced[(resource, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>())] = copy;
+        }
+    }
+
     public JsonObject? WebhookConfiguration(string name)
     {
         lock (_lock)
@@ -178,6 +195,11 @@ internal sealed class StandInApiServer : IAsyncDisposable
             return;
         }
         var path = context.Request.Path.Value ?? "";
+        if (path.Split('/') is ["", "api", "v1", "namespaces", var objectNamespace, var resourceName, var objectName])
+        {
+            await GetNamespaced(context, resourceName, Uri.UnescapeDataString(objectNamespace), Uri.UnescapeDataString(objectName));
+            return;
+        }
         var collection = path.StartsWith(Webhooks, StringComparison.Ordinal) ? Webhooks : path.StartsWith(Namespaces, StringComparison.Ordinal) ? Namespaces : null;
         if (collection is null)
         {
@@ -253,6 +275,32 @@ internal sealed class StandInApiServer : IAsyncDisposable
             };
         }
         await Json(context, 200, list);
+    }
+
+    private async Task GetNamespaced(HttpContext context, string resource, string ns, string name)
+    {
+        if (context.Request.Method != "GET")
+        {
+            await Status(context, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            return;
+        }
+        if (Forbidden.Contains("get " + resource))
+        {
+            await Status(context, 403, "Forbidden",
+                $"{resource} \"{name}\" is forbidden: User \"alice\" cannot get resource \"{resource}\" in API group \"\" in the namespace \"{ns}\"");
+            return;
+        }
+        JsonObject? value;
+        lock (_lock)
+        {
+            value = _namespaced.GetValueOrDefault((resource, ns, name))?.DeepClone().AsObject();
+        }
+        if (value is null)
+        {
+            await Status(context, 404, "NotFound", $"{resource} \"{name}\" not found");
+            return;
+        }
+        await Json(context, 200, value);
     }
 
     private async Task Get(HttpContext context, string collection, string name)

@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using SidecarInjector.Errors;
+using SidecarInjector.KubernetesGo;
+
+namespace SidecarInjector.KubeInject;
+
+/// <summary>A pod as a workload of a manifest will create it: its template's metadata and spec.</summary>
+internal sealed record ManifestPod(string Kind, string Name, string? Namespace, JsonObject Pod)
+{
+    /// <summary><c>Deployment web</c>, for what is printed about it.</summary>
+    public string Describe() => $"{Kind} {Name}";
+}
+
+/// <summary>
+/// The pods the workloads of a multi-document manifest create, read without changing anything (the
+/// documents <see cref="ManifestInjector"/> would inject). Unlike kube-inject's output, a CronJob's
+/// pod carries its pod template's own metadata: that is what reaches the apiserver's admission.
+/// </summary>
+internal static class ManifestPods
+{
+    public static List<ManifestPod> Read(string yaml, string sourceName)
+    {
+        var pods = new List<ManifestPod>();
+        int index = 0;
+        foreach (var (raw, firstLine) in ManifestInjector.SplitDocuments(yaml))
+        {
+            index++;
+            if (raw.Trim().Length == 0)
+            {
+                continue;
+            }
+            JsonNode? parsed;
+            try
+            {
+                parsed = YamlDocument.Parse(raw, $"document {index}");
+            }
+            catch (ConfigException e)
+            {
+                var where = e.Line > 0 ? $"{sourceName}:{e.Line + firstLine - 1}:{e.Column}" : sourceName;
+                throw new InjectionException($"{where}: document {index}: {e.Detail}");
+            }
+            if (parsed is JsonObject document && ManifestInjector.IsKnown(document))
+            {
+                Collect(document, pods);
+            }
+        }
+        return pods;
+    }
+
+    private static void Collect(JsonObject document, List<ManifestPod> pods)
+    {
+        var kind = document["kind"]?.ToString() ?? "";
+        if (kind == "List")
+        {
+            foreach (var item in document["items"] as JsonArray ?? [])
+            {
+                if (item is JsonObject o && ManifestInjector.IsKnown(o))
+                {
+                    Collect(o, pods);
+                }
+            }
+            return;
+        }
+        var holder = kind switch
+        {
+            "Pod" => document,
+            "CronJob" => ManifestInjector.Field(ManifestInjector.Field(ManifestInjector.Field(ManifestInjector.Field(document, "spec"), "jobTemplate"), "spec"), "template"),
+            _ => ManifestInjector.Field(ManifestInjector.Field(document, "spec"), "template"),
+        };
+        if (holder is null)
+        {
+            return;
+        }
+        var metadata = document["metadata"] as JsonObject;
+        var pod = new JsonObject
+        {
+            ["metadata"] = holder["metadata"]?.DeepClone() ?? new JsonObject(),
+            ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
+        };
+        pods.Add(new ManifestPod(kind, metadata?["name"]?.ToString() ?? "", metadata?["namespace"]?.ToString(), pod));
+    }
+}
