@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a self-signed CA and a serving certificate for the webhook Service, stores them in the
-# sidecar-injector-tls Secret, and (with --patch-ca-bundle) writes the CA into the
+# sidecar-injector-tls Secret (SERVICE and SECRET name another revision's: deploy/revisions/canary), and (with --patch-ca-bundle) writes the CA into the
 # MutatingWebhookConfiguration's caBundle. For clusters without cert-manager.
 #
 #   ./make-certs.sh                    create the namespace (if needed) and the Secret
@@ -12,6 +12,7 @@
 set -euo pipefail
 namespace=${NAMESPACE:-sidecar-injector}
 service=${SERVICE:-sidecar-injector}
+secret=${SECRET:-sidecar-injector-tls}
 webhook=${WEBHOOK_CONFIGURATION:-sidecar-injector}
 dir=${CERT_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/sidecar-injector/certs}
 umask 077
@@ -47,7 +48,7 @@ openssl x509 -req -in "$dir/tls.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAc
 
 kubectl get namespace "$namespace" > /dev/null 2>&1 || kubectl create namespace "$namespace"
 # ca.crt beside the key pair, as cert-manager writes it: the injector keeps its webhook's caBundle equal to it.
-kubectl -n "$namespace" create secret generic sidecar-injector-tls --type=kubernetes.io/tls \
+kubectl -n "$namespace" create secret generic "$secret" --type=kubernetes.io/tls \
   --from-file=tls.crt="$dir/tls.crt" --from-file=tls.key="$dir/tls.key" --from-file=ca.crt="$dir/ca.crt" \
   --dry-run=client -o yaml | kubectl apply -f -
-echo "Secret $namespace/sidecar-injector-tls written; CA and keys are in $dir (keep ca.key private)"
+echo "Secret $namespace/$secret written; CA and keys are in $dir (keep ca.key private)"

@@ -217,6 +217,23 @@ PY
 check "with a cluster: sets the webhook's caBundle from the CA file (stand-in apiserver)" cluster_ok
 check "with a cluster: namespaces and the webhook configuration listed without error, patched once" \
   bash -c "! grep -q 'failed' '$work/cluster.log' && [[ \$(grep -c 'caBundle of mutatingwebhookconfiguration' '$work/cluster.log') = 1 ]]"
+# check-inject with the native client: the pod, its namespace and the injectors' webhooks read, the answer in JSON.
+check_inject_ok() {
+  "$binary" check-inject -n demo web -o json --kubeconfig "$work/kubeconfig" > "$work/check-inject.json" || return 1
+  python3 - "$work/check-inject.json" <<'PY'
+import json, sys
+answer = json.load(open(sys.argv[1]))
+assert answer["injected"] is True and answer["reason"].endswith("which injects it: policy enabled"), answer
+assert answer["webhooks"][0]["selected"] and answer["config"] == "the embedded default", answer
+PY
+}
+check "check-inject answers for a live pod (stand-in apiserver), -o json" check_inject_ok
+explain_ok() {
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {sidecar.istio.io/inject: "false"}}\nspec:\n  containers: [{name: web, image: nginx}]\n' \
+    | "$binary" explain -f - --namespace-labels sidecar-injection=enabled -o json > "$work/explain.json" || return 1
+  python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert a["injected"] is False and "sidecar.istio.io/inject=false" in a["reason"], a' "$work/explain.json"
+}
+check "explain answers offline (deploy/'s webhook compiled in), -o json" explain_ok
 kill "$cluster_pid" "$api_pid" 2>/dev/null || true
 
 [[ -n $server ]] && kill -TERM "$server"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A minimal stand-in kube-apiserver for the native smoke test: what the binary's cluster features
 ask of it, over TLS. Namespaces and one MutatingWebhookConfiguration, listed; watches held open;
-a JSON patch of the webhook configuration recorded in PATCH_FILE and answered with the object.
+a JSON patch of the webhook configuration recorded in PATCH_FILE and answered with the object;
+for check-inject, the pod demo/web and the namespace demo by name (a ConfigMap: 404, as when absent).
 (The test suite's StandInApiServer is the faithful one; this proves the AOT binary's client works.)
 
 Usage: stand-in-apiserver.py PORT CERT KEY PATCH_FILE
@@ -15,12 +16,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, cert, key, patch_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 NAMESPACE = {"apiVersion": "v1", "kind": "Namespace",
              "metadata": {"name": "demo", "resourceVersion": "5", "creationTimestamp": "2026-11-28T10:00:00Z",
-                          "labels": {"kubernetes.io/metadata.name": "demo"},
+                          "labels": {"kubernetes.io/metadata.name": "demo", "sidecar-injection": "enabled"},
                           "annotations": {"openshift.io/sa.scc.uid-range": "1000620000/10000"}}}
 WEBHOOKS = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-            "metadata": {"name": "sidecar-injector", "resourceVersion": "6"},
+            "metadata": {"name": "sidecar-injector", "resourceVersion": "6", "labels": {"app.kubernetes.io/name": "sidecar-injector"}},
             "webhooks": [{"name": "sidecar-injector.sidecar-injector.svc", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                          "namespaceSelector": {"matchLabels": {"sidecar-injection": "enabled"}},
+                          "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
                           "clientConfig": {"service": {"name": "sidecar-injector", "namespace": "sidecar-injector", "path": "/inject"}}}]}
+POD = {"apiVersion": "v1", "kind": "Pod",
+       "metadata": {"name": "web", "namespace": "demo", "uid": "0b4f6a2e-1d7c-4d53-9a53-2f0c8f0d9b11", "labels": {"app": "web"}},
+       "spec": {"containers": [{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}]}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,6 +53,13 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             time.sleep(30)
             return
+        path = self.path.split("?")[0]
+        if path == "/api/v1/namespaces/demo/pods/web":
+            return self.send(200, POD)
+        if path == "/api/v1/namespaces/demo":
+            return self.send(200, NAMESPACE)
+        if "/configmaps/" in path:
+            return self.send(404, {"kind": "Status", "code": 404, "reason": "NotFound", "message": "configmaps not found"})
         items = [NAMESPACE] if self.path.startswith("/api/v1/namespaces") else [WEBHOOKS]
         self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}, "items": items})
 

@@ -28,7 +28,7 @@ public sealed class RenderedManifestTests
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
     };
 
-    public static TheoryData<string> Overlays() => new() { "deploy", "deploy/self-signed" };
+    public static TheoryData<string> Overlays() => new() { "deploy", "deploy/self-signed", "deploy/revisions/canary" };
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
