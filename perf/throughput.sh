@@ -98,6 +98,16 @@ for round in $(seq 1 "$rounds"); do
   echo "round $round: noop ${noop} req/s, inject ${inject} req/s"
   noop_sum=$(echo "$noop_sum + $noop" | bc -l); inject_sum=$(echo "$inject_sum + $inject" | bc -l)
 done
+if [[ -n $distinct ]]; then
+  # Latency at a constant rate, as a busy apiserver sends: half of the no-op's capacity measured above,
+  # the same rate for both paths.
+  rate=$(printf '%.0f' "$(echo "$noop_sum / $rounds / 2" | bc -l)")
+  for path in /noop /inject; do
+    RATE=$rate CONNECTIONS=$connections run_wrk "$path" > /dev/null 2> "$work/rate.txt"
+    awk -v path="$path" -v rate="$rate" -v seconds="${DURATION:-10}" -F'[ =]' '/^wrk-summary/ {
+      printf "at %d req/s (half the no-op):  %-7s achieved %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", rate, path, $3 / seconds, $9 / 1000, $11 / 1000 }' "$work/rate.txt"
+  done
+fi
 peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 echo "binary size:            $(stat -c %s "$binary") bytes"
 echo "exec to ready:          ${ready_ms} ms (including the curl poll)"

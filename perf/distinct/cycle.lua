@@ -1,8 +1,13 @@
 -- wrk script: POST the reviews of a file (one JSON document per line) in turn, each connection's
 -- thread starting at its own offset, so that every request carries a pod the server has not just seen.
 -- Usage: REVIEWS=reviews.jsonl wrk -s perf/distinct/cycle.lua ... https://host:port/inject
+-- RATE=R CONNECTIONS=C: about R requests/s in all, each of the C connections waiting C/R s after each
+-- answer before its next request (Debian's wrk has no open-loop rate control: this is a paced closed
+-- loop, so a stall of the server delays the requests after it instead of queueing them, and its p99
+-- is a lower bound; at half of capacity the pace, not the server, sets the rate).
 local bodies = {}
 local next_index = 1
+local pause_ms = 0
 
 function init(args)
   local path = os.getenv("REVIEWS") or "reviews.jsonl"
@@ -12,6 +17,8 @@ function init(args)
   if #bodies == 0 then error("no reviews in " .. path) end
   -- Threads start apart from each other (wrk gives each its own Lua state).
   next_index = (tonumber(wrk.thread:get("id") or 0) * 997) % #bodies + 1
+  local rate, connections = tonumber(os.getenv("RATE") or ""), tonumber(os.getenv("CONNECTIONS") or "")
+  if rate and rate > 0 and connections then pause_ms = connections * 1000 / rate end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
@@ -19,6 +26,10 @@ end
 function setup(thread)
   thread_count = (thread_count or 0) + 1
   thread:set("id", thread_count)
+end
+
+function delay()
+  return pause_ms
 end
 
 function request()

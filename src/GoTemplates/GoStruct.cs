@@ -1,18 +1,46 @@
+using System.Text.Json;
+
 namespace GoTemplates;
 
 /// <summary>
 /// A Go struct seen through its JSON form: fields by Go name (<c>.Spec.Containers</c> reads
 /// <c>spec.containers</c>); a field the JSON omits is its zero value.
 /// </summary>
-internal sealed class GoStruct(Dictionary<string, object?> fields, string? goType = null, IStructModel? model = null)
+/// <remarks>
+/// A struct read from raw JSON (<see cref="FromJson"/>) converts its fields when first asked for
+/// them: a template reads a few fields of a pod, and a container's 2,000 env vars, each a struct of
+/// its own, need never become dictionaries. The raw JSON is immutable, so the fields are the same
+/// whenever they are made; a struct is read by one render on one thread.
+/// </remarks>
+internal sealed class GoStruct
 {
-    public Dictionary<string, object?> Fields { get; } = fields;
+    private Dictionary<string, object?>? _fields;
+    private readonly JsonElement _source;
+
+    public GoStruct(Dictionary<string, object?> fields, string? goType = null, IStructModel? model = null)
+    {
+        _fields = fields;
+        GoType = goType;
+        Model = model;
+    }
+
+    private GoStruct(JsonElement source, string? goType, IStructModel model)
+    {
+        _source = source;
+        GoType = goType;
+        Model = model;
+    }
+
+    /// <summary>The struct a JSON object holds, its fields converted on first use.</summary>
+    public static GoStruct FromJson(JsonElement source, string? goType, IStructModel model) => new(source, goType, model);
+
+    public Dictionary<string, object?> Fields => _fields ??= GoValues.StructFields(_source, Model!, GoType);
 
     /// <summary>The struct's type (Container, Probe…), when known: with the model it fixes the JSON field order.</summary>
-    public string? GoType { get; } = goType;
+    public string? GoType { get; }
 
     /// <summary>What the caller's program knows of its structs (the engine knows none of them).</summary>
-    public IStructModel? Model { get; } = model;
+    public IStructModel? Model { get; }
 
     public object? Field(string goName)
     {

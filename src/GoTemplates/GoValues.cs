@@ -25,10 +25,26 @@ internal static class GoValues
     public static object? FromStructJson(JsonElement element, IStructModel model, string? goType = null) =>
         Convert(element, model, structs: true, stringMap: false, goType);
 
+    /// <summary>The fields of a struct's JSON object, converted as <see cref="FromStructJson(JsonElement, IStructModel, string?)"/> converts them.</summary>
+    public static Dictionary<string, object?> StructFields(JsonElement element, IStructModel model, string? goType)
+    {
+        var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var k = property.Name;
+            bool childIsMap = model.IsStringMapField(k);
+            // Later keys win, as in a parsed JSON object.
+            entries[k] = Convert(property.Value, model, !childIsMap, childIsMap, model.FieldType(goType, k));
+        }
+        return entries;
+    }
+
     private static object? Convert(JsonElement element, IStructModel? model, bool structs, bool stringMap, string? goType = null)
     {
         switch (element.ValueKind)
         {
+            case JsonValueKind.Object when structs && !stringMap:
+                return GoStruct.FromJson(element, goType, model!);
             case JsonValueKind.Object:
                 var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
@@ -37,10 +53,6 @@ internal static class GoValues
                     bool childIsMap = structs && model!.IsStringMapField(k);
                     // Later keys win, as in a parsed JSON object.
                     entries[k] = Convert(property.Value, model, structs && !childIsMap && !stringMap, childIsMap, model?.FieldType(goType, k));
-                }
-                if (structs && !stringMap)
-                {
-                    return new GoStruct(entries, goType, model);
                 }
                 return new GoMap(entries, stringMap ? "" : NoValue.Instance);
             case JsonValueKind.Array:

@@ -28,12 +28,20 @@ internal sealed partial class ClusterFeatures : IDisposable
 
     private ClusterFeatures(ServeOptions options, ILoggerFactory loggers)
     {
-        if (ApiClient.IsConfigured(options.Kubeconfig))
+        var log = loggers.CreateLogger("SidecarInjector.Cluster");
+        if (!ApiClient.IsConfigured(options.Kubeconfig))
         {
-            NamespaceLookup = name => _namespaces?.Find(name);
+            // No cluster: nothing starts (not even a thread-pool task beside the server's own start).
+            if (options.WebhookConfigName is not null)
+            {
+                LogCaBundleOff(log, options.WebhookConfigName);
+            }
+            _starting = Task.CompletedTask;
+            return;
         }
+        NamespaceLookup = name => _namespaces?.Find(name);
         // Reading a kubeconfig and its certificates takes milliseconds that readiness need not wait for.
-        _starting = Task.Run(() => Connect(options, loggers.CreateLogger("SidecarInjector.Cluster")));
+        _starting = Task.Run(() => Connect(options, log));
     }
 
     private void Connect(ServeOptions options, ILogger log)

@@ -78,7 +78,7 @@ internal static class JsonTreeEquality
         }
         if (JsonRaw.Of(b) is { } rawB)
         {
-            return JsonElement.DeepEquals(a, rawB);
+            return RawEqual(a, rawB);
         }
         switch (b)
         {
@@ -125,4 +125,12 @@ internal static class JsonTreeEquality
                     && JsonNode.DeepEquals(JsonValue.Create(a), b);
         }
     }
+
+    /// <summary>
+    /// Two raw subtrees: the same bytes are the same JSON (a merged copy's untouched subtree is the
+    /// very bytes of the pod's), a memory compare; only bytes that differ need DeepEquals's reading.
+    /// </summary>
+    private static bool RawEqual(JsonElement a, JsonElement b) =>
+        System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(a).SequenceEqual(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(b))
+        || JsonElement.DeepEquals(a, b);
 }
