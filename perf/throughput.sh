@@ -103,7 +103,7 @@ if [[ -n $distinct ]]; then
   # the same rate for both paths.
   rate=$(printf '%.0f' "$(echo "$noop_sum / $rounds / 2" | bc -l)")
   for path in /noop /inject; do
-    RATE=$rate CONNECTIONS=$connections run_wrk "$path" > /dev/null 2> "$work/rate.txt"
+    RATE=$rate THREADS=$client_threads run_wrk "$path" > /dev/null 2> "$work/rate.txt"
     awk -v path="$path" -v rate="$rate" -v seconds="${DURATION:-10}" -F'[ =]' '/^wrk-summary/ {
       printf "at %d req/s (half the no-op):  %-7s achieved %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", rate, path, $3 / seconds, $9 / 1000, $11 / 1000 }' "$work/rate.txt"
   done

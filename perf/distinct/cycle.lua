@@ -1,13 +1,26 @@
 -- wrk script: POST the reviews of a file (one JSON document per line) in turn, each connection's
 -- thread starting at its own offset, so that every request carries a pod the server has not just seen.
 -- Usage: REVIEWS=reviews.jsonl wrk -s perf/distinct/cycle.lua ... https://host:port/inject
--- RATE=R CONNECTIONS=C: about R requests/s in all, each of the C connections waiting C/R s after each
--- answer before its next request (Debian's wrk has no open-loop rate control: this is a paced closed
--- loop, so a stall of the server delays the requests after it instead of queueing them, and its p99
--- is a lower bound; at half of capacity the pace, not the server, sets the rate).
+-- RATE=R THREADS=T (wrk's -t): R requests/s in all, each thread (whose connections share one Lua
+-- state) handing its connections one request every T/R s (Debian's wrk has no open-loop rate
+-- control, and its delay() counts whole milliseconds: a request waits for its due time, never more
+-- than 1 ms early). A connection still waits for each answer, so a stall of the server delays the
+-- requests after it instead of queueing them: the p99 is a lower bound. At half of capacity the
+-- schedule, not the server, sets the rate.
 local bodies = {}
 local next_index = 1
-local pause_ms = 0
+local interval_ms = 0
+local due_ms = nil
+local ffi = require("ffi")
+ffi.cdef[[
+  typedef struct { long tv_sec; long tv_nsec; } cycle_timespec;
+  int clock_gettime(int clock, cycle_timespec *now);
+]]
+local now_spec = ffi.new("cycle_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, now_spec) -- CLOCK_MONOTONIC
+  return tonumber(now_spec.tv_sec) * 1000 + tonumber(now_spec.tv_nsec) / 1e6
+end
 
 function init(args)
   local path = os.getenv("REVIEWS") or "reviews.jsonl"
@@ -17,8 +30,8 @@ function init(args)
   if #bodies == 0 then error("no reviews in " .. path) end
   -- Threads start apart from each other (wrk gives each its own Lua state).
   next_index = (tonumber(wrk.thread:get("id") or 0) * 997) % #bodies + 1
-  local rate, connections = tonumber(os.getenv("RATE") or ""), tonumber(os.getenv("CONNECTIONS") or "")
-  if rate and rate > 0 and connections then pause_ms = connections * 1000 / rate end
+  local rate, threads = tonumber(os.getenv("RATE") or ""), tonumber(os.getenv("THREADS") or "1")
+  if rate and rate > 0 then interval_ms = threads * 1000 / rate end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
@@ -29,7 +42,13 @@ function setup(thread)
 end
 
 function delay()
-  return pause_ms
+  if interval_ms == 0 then return 0 end
+  local now = now_ms()
+  due_ms = due_ms and due_ms + interval_ms or now
+  -- Behind schedule (the server was slow): send now and let the schedule catch up.
+  if due_ms < now - 1000 then due_ms = now end
+  local wait = due_ms - now
+  return wait >= 1 and math.floor(wait) or 0
 end
 
 function request()

@@ -48,7 +48,12 @@ internal sealed class SiblingMasks
     public bool Any => PodName || GenerateName || Uid || CreationTimestamp || OwnerNames || OwnerUids || ManagedFieldTimes || TokenVolumeNames
         || LabelValues.Count > 0 || AnnotationValues.Count > 0;
 
-    public static SiblingMasks For(ConfigSnapshot config)
+    /// <summary>Found once per config version, whoever asks (every handler of the process shares them).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConfigSnapshot, SiblingMasks> Found = new();
+
+    public static SiblingMasks For(ConfigSnapshot config) => Found.GetValue(config, Find);
+
+    private static SiblingMasks Find(ConfigSnapshot config)
     {
         var templates = new List<GoTemplates.TemplateReads>();
         foreach (var template in config.Templates.Values)
