@@ -77,6 +77,8 @@ internal static class ManifestPods
             ["metadata"] = holder["metadata"]?.DeepClone() ?? new JsonObject(),
             ["spec"] = holder["spec"]?.DeepClone() ?? new JsonObject(),
         };
-        pods.Add(new ManifestPod(kind, metadata?["name"]?.ToString() ?? "", metadata?["namespace"]?.ToString(), pod));
+        // A bare Pod may have only generateName (kubectl create), as the apiserver will name it.
+        var name = metadata?["name"]?.ToString() ?? (metadata?["generateName"] is { } prefix ? prefix + "<generated>" : "");
+        pods.Add(new ManifestPod(kind, name, metadata?["namespace"]?.ToString(), pod));
     }
 }

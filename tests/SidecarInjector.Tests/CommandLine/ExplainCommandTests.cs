@@ -88,6 +88,16 @@ public sealed class ExplainCommandTests
         Assert.Contains("rev.namespace.sidecar-injector.istio.io", json.RootElement.GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public void A_pod_with_only_generateName_is_named_as_the_apiserver_will_name_it()
+    {
+        var (code, output, _) = Run("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\nspec:\n  containers: [{name: web, image: nginx}]\n",
+            "-f", "-", "-o", "json");
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("Pod web-<generated>", json.RootElement.GetProperty("pod").GetString());
+    }
+
     [Theory]
     [InlineData(new[] { "-o", "json" }, "-f FILE")]
     [InlineData(new[] { "-f", "-", "-o", "yaml" }, "give json or text")]
