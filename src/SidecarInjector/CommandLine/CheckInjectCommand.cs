@@ -109,9 +109,14 @@ internal static class CheckInjectCommand
             }
 
             var explanations = new List<InjectionExplanation>();
+            // A manifest's pods mostly share a namespace: each is read once.
+            var namespaces = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
             foreach (var (name, podObject, podNamespace) in pods)
             {
-                var namespaceObject = await reads.NamespaceAsync(podNamespace, cancel);
+                if (!namespaces.TryGetValue(podNamespace, out var namespaceObject))
+                {
+                    namespaceObject = namespaces[podNamespace] = await reads.NamespaceAsync(podNamespace, cancel);
+                }
                 var labels = new Dictionary<string, string>(StringComparer.Ordinal);
                 if (namespaceObject?["metadata"]?["labels"] is JsonObject namespaceLabels)
                 {

@@ -30,6 +30,33 @@ internal static class ManifestInjector
     public static string Run(string yaml, ConfigSnapshot config, List<string> warnings, string sourceName = "<stdin>")
     {
         var output = new StringBuilder(yaml.Length * 3);
+        foreach (var (index, raw, parsed) in Documents(yaml, sourceName))
+        {
+            if (parsed is not JsonObject document || !IsKnown(document))
+            {
+                output.Append(raw).Append("---\n");
+                continue;
+            }
+            try
+            {
+                InjectDocument(document, config, warnings);
+            }
+            catch (InjectionException e)
+            {
+                var name = document["metadata"]?["name"]?.ToString() ?? "";
+                throw new InjectionException($"document {index} ({document["kind"]} {name}): {e.Message}");
+            }
+            output.Append(GoYaml.Emit(GoObjects.Normalize(document, IsKnownKind))).Append("---\n");
+        }
+        return output.ToString();
+    }
+
+    /// <summary>
+    /// The non-empty documents of a YAML stream, each with its 1-based index, its text and its parsed
+    /// form; a YAML error is an <see cref="InjectionException"/> at the line of the file, not of the document.
+    /// </summary>
+    public static IEnumerable<(int Index, string Raw, JsonNode? Parsed)> Documents(string yaml, string sourceName)
+    {
         int index = 0;
         foreach (var (raw, firstLine) in SplitDocuments(yaml))
         {
@@ -48,23 +75,8 @@ internal static class ManifestInjector
                 var where = e.Line > 0 ? $"{sourceName}:{e.Line + firstLine - 1}:{e.Column}" : sourceName;
                 throw new InjectionException($"{where}: document {index}: {e.Detail}");
             }
-            if (parsed is not JsonObject document || !IsKnown(document))
-            {
-                output.Append(raw).Append("---\n");
-                continue;
-            }
-            try
-            {
-                InjectDocument(document, config, warnings);
-            }
-            catch (InjectionException e)
-            {
-                var name = document["metadata"]?["name"]?.ToString() ?? "";
-                throw new InjectionException($"document {index} ({document["kind"]} {name}): {e.Message}");
-            }
-            output.Append(GoYaml.Emit(GoObjects.Normalize(document, IsKnownKind))).Append("---\n");
+            yield return (index, raw, parsed);
         }
-        return output.ToString();
     }
 
     public static bool IsKnown(JsonObject document) => document["kind"]?.ToString() == "List" || IsKnownKind(document);
@@ -144,7 +156,7 @@ internal static class ManifestInjector
     /// Documents as Kubernetes' YAML reader cuts them: at lines that are exactly "---"; each with the
     /// 1-based line of the file it starts on.
     /// </summary>
-    public static List<(string Text, int FirstLine)> SplitDocuments(string yaml)
+    private static List<(string Text, int FirstLine)> SplitDocuments(string yaml)
     {
         var documents = new List<(string, int)>();
         var current = new StringBuilder();

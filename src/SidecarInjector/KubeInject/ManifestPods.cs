@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using SidecarInjector.Errors;
-using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.KubeInject;
 
@@ -21,24 +19,8 @@ internal static class ManifestPods
     public static List<ManifestPod> Read(string yaml, string sourceName)
     {
         var pods = new List<ManifestPod>();
-        int index = 0;
-        foreach (var (raw, firstLine) in ManifestInjector.SplitDocuments(yaml))
+        foreach (var (_, _, parsed) in ManifestInjector.Documents(yaml, sourceName))
         {
-            index++;
-            if (raw.Trim().Length == 0)
-            {
-                continue;
-            }
-            JsonNode? parsed;
-            try
-            {
-                parsed = YamlDocument.Parse(raw, $"document {index}");
-            }
-            catch (ConfigException e)
-            {
-                var where = e.Line > 0 ? $"{sourceName}:{e.Line + firstLine - 1}:{e.Column}" : sourceName;
-                throw new InjectionException($"{where}: document {index}: {e.Detail}");
-            }
             if (parsed is JsonObject document && ManifestInjector.IsKnown(document))
             {
                 Collect(document, pods);
