@@ -134,17 +134,7 @@ public sealed class CheckInjectCommandTests
     {
         var (api, kubeconfig) = await ClusterAsync();
         await using var running = api;
-        const string manifest = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web, namespace: shop}
-            spec:
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec:
-                  containers: [{name: web, image: nginx}]
-            """;
+        const string manifest = SampleManifests.WebDeployment;
         var (code, output, error) = await RunAsync(kubeconfig, manifest, "-f", "-");
         Assert.True(code == 0, error);
         Assert.StartsWith("Deployment web in namespace shop: INJECTED", output);

@@ -1,21 +1,13 @@
 using System.Text.Json;
 using SidecarInjector.CommandLine;
+using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.CommandLine;
 
 /// <summary>`explain`: check-inject's answer offline, for each pod of a manifest, in text or JSON.</summary>
 public sealed class ExplainCommandTests
 {
-    private const string Manifest = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web, namespace: shop}
-        spec:
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec:
-              containers: [{name: web, image: nginx}]
+    private const string Manifest = SampleManifests.WebDeployment + """
         ---
         apiVersion: batch/v1
         kind: CronJob
@@ -59,7 +51,7 @@ public sealed class ExplainCommandTests
     [Fact]
     public void One_pod_is_one_object_and_text_leads_with_the_verdict()
     {
-        var single = Manifest[..Manifest.IndexOf("---", StringComparison.Ordinal)];
+        var single = SampleManifests.WebDeployment;
         var (code, output, _) = Run(single, "-f", "-", "-n", "other", "-o", "json");
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(output);
@@ -79,7 +71,7 @@ public sealed class ExplainCommandTests
         Assert.Equal(0, WebhookConfigCommand.Run(["--revision", "canary", "--service", "sidecar-injector/sidecar-injector-canary"], webhooks, TextWriter.Null));
         var file = Path.GetTempFileName();
         File.WriteAllText(file, webhooks.ToString());
-        var single = Manifest[..Manifest.IndexOf("---", StringComparison.Ordinal)];
+        var single = SampleManifests.WebDeployment;
 
         var (code, output, error) = Run(single, "-f", "-", "--webhook-config", file, "--namespace-labels", "istio.io/rev=canary", "-o", "json");
         Assert.True(code == 0, error);

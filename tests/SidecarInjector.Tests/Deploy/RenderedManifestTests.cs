@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Xml.Linq;
 using k8s;
 using k8s.Models;
@@ -35,7 +34,7 @@ public sealed class RenderedManifestTests
     public void Every_rendered_object_is_a_valid_kubernetes_object(string overlay)
     {
         var kinds = new List<string>();
-        foreach (var document in Documents(Kustomize(overlay)))
+        foreach (var document in Documents(Kustomize.Render(overlay)))
         {
             var kind = Scalar(document, "apiVersion") + "/" + Scalar(document, "kind");
             kinds.Add(kind);
@@ -57,7 +56,7 @@ public sealed class RenderedManifestTests
     [MemberData(nameof(Overlays))]
     public void Rendered_webhook_leaves_the_ca_bundle_to_whoever_injects_it(string overlay)
     {
-        var config = Single<V1MutatingWebhookConfiguration>(Kustomize(overlay));
+        var config = Single<V1MutatingWebhookConfiguration>(Kustomize.Render(overlay));
         // Any caBundle in the manifest, "" included, overwrites the injected CA on every re-apply.
         Assert.All(config.Webhooks, w => Assert.Null(w.ClientConfig.CaBundle));
         if (overlay == "deploy")
@@ -70,7 +69,7 @@ public sealed class RenderedManifestTests
     [MemberData(nameof(Overlays))]
     public void Rendered_deployment_runs_the_pinned_release(string overlay)
     {
-        var deployment = Single<V1Deployment>(Kustomize(overlay));
+        var deployment = Single<V1Deployment>(Kustomize.Render(overlay));
         var image = Assert.Single(deployment.Spec.Template.Spec.Containers).Image;
         var version = XDocument.Load(Path.Combine(Paths.RepositoryRoot, "src", "SidecarInjector", "SidecarInjector.csproj"))
             .Descendants("Version").Single().Value;
@@ -92,7 +91,7 @@ public sealed class RenderedManifestTests
                 resources: [{Path.GetRelativePath(overlay.FullName, deploy)}]
                 components: [{Path.GetRelativePath(overlay.FullName, Path.Combine(deploy, "components", "critical-priority"))}]
                 """);
-            var deployment = Single<V1Deployment>(Kustomize(overlay.FullName));
+            var deployment = Single<V1Deployment>(Kustomize.Render(overlay.FullName));
             Assert.Equal("system-cluster-critical", deployment.Spec.Template.Spec.PriorityClassName);
         }
         finally
@@ -196,41 +195,5 @@ public sealed class RenderedManifestTests
         using var text = new StringWriter();
         new YamlStream(new YamlDocument(document)).Save(text, assignAnchors: false);
         return text.ToString();
-    }
-
-    /// <summary>
-    /// `kubectl kustomize`, as `kubectl apply -k` renders. Without kubectl the tests are reported as
-    /// skipped, except in CI (CI=true), where .ci/run installs kubectl and a missing one is a failure.
-    /// </summary>
-    private static string Kustomize(string overlay)
-    {
-        var kubectl = FindKubectl();
-        Skip.If(kubectl is null && Environment.GetEnvironmentVariable("CI") != "true",
-            "kubectl is not installed (apt-get install kubectl); .ci/run installs it and runs these tests");
-        Assert.True(kubectl is not null, "kubectl not found on PATH");
-        var start = new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Paths.RepositoryRoot, overlay)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"kubectl kustomize {overlay} failed: {stderr.Result}");
-        return stdout;
-    }
-
-    private static string? FindKubectl()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, "kubectl");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 }

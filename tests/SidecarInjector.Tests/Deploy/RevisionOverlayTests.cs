@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using SidecarInjector.CommandLine;
@@ -29,8 +28,8 @@ public sealed class RevisionOverlayTests
     [SkippableFact]
     public void The_canary_is_wired_to_its_own_service_webhook_secret_and_rbac()
     {
-        var canary = Objects(Kustomize(Overlay));
-        var stable = Objects(Kustomize("deploy/self-signed"));
+        var canary = Objects(Kustomize.Render(Overlay));
+        var stable = Objects(Kustomize.Render("deploy/self-signed"));
 
         var deployment = Single<V1Deployment>(canary);
         var args = deployment.Spec.Template.Spec.Containers[0].Args;
@@ -102,23 +101,4 @@ public sealed class RevisionOverlayTests
 
     private static T Single<T>(List<RenderedObject> objects) =>
         KubernetesYaml.Deserialize<T>(Assert.Single(objects, o => o.Kind == typeof(T).Name[2..]).Yaml);
-
-    private static string Kustomize(string overlay)
-    {
-        var kubectl = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "kubectl")).FirstOrDefault(File.Exists);
-        Skip.If(kubectl is null && Environment.GetEnvironmentVariable("CI") != "true",
-            "kubectl is not installed (apt-get install kubectl); .ci/run installs it and runs these tests");
-        Assert.True(kubectl is not null, "kubectl not found on PATH");
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", Path.Combine(Paths.RepositoryRoot, overlay)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"kubectl kustomize {overlay} failed: {stderr.Result}");
-        return stdout;
-    }
 }
