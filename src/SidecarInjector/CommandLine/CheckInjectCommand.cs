@@ -117,14 +117,7 @@ internal static class CheckInjectCommand
                 {
                     namespaceObject = namespaces[podNamespace] = await reads.NamespaceAsync(podNamespace, cancel);
                 }
-                var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-                if (namespaceObject?["metadata"]?["labels"] is JsonObject namespaceLabels)
-                {
-                    foreach (var (key, value) in namespaceLabels)
-                    {
-                        labels[key] = value?.ToString() ?? "";
-                    }
-                }
+                var labels = InjectionExplainer.Labels(namespaceObject?["metadata"]?["labels"]);
                 var explanation = InjectionExplainer.Explain(new ExplainInput(name, podObject, podNamespace, labels, namespaceObject,
                     webhooks, config, configDescription, revision));
                 var more = new List<string>(warnings);

@@ -137,7 +137,8 @@ internal static class InjectionExplainer
             : $"{sent}, which injects it: {decision.Rule}";
     }
 
-    private static Dictionary<string, string> Labels(JsonNode? labels)
+    /// <summary>A labels map of an object's metadata (pod or Namespace); values that are not strings are left out, as no selector can match them.</summary>
+    public static Dictionary<string, string> Labels(JsonNode? labels)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (labels is JsonObject map)
