@@ -35,9 +35,27 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     [ThreadStatic]
     private static WorkloadKey? t_key;
 
+    [ThreadStatic]
+    private static PodProjection? t_projection;
+
+    private long _projected;
+    private long _projectionFallbacks;
+
     private volatile Tuple<ConfigSnapshot, SiblingMasks>? _masks;
 
     private readonly InjectionMemo _memo = new();
+
+    /// <summary>
+    /// Whether fresh pods are injected on their projection (<see cref="PodProjection"/>), falling back
+    /// to the whole pod when it cannot be trusted. Off only to compare the two paths (the differential test).
+    /// </summary>
+    public bool ProjectFreshPods { get; init; } = true;
+
+    /// <summary>Fresh pods whose patch came from their projection.</summary>
+    public long ProjectedInjections => Interlocked.Read(ref _projected);
+
+    /// <summary>Fresh pods whose projection was tried and not trusted (the whole pod was injected instead).</summary>
+    public long ProjectionFallbacks => Interlocked.Read(ref _projectionFallbacks);
 
     /// <summary>Reviews answered from the memo (their own or a sibling's answer).</summary>
     public long MemoHits => _memo.Hits;
@@ -167,17 +185,70 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch,
         ref List<string>? warnings)
     {
+        var projection = t_projection ??= new PodProjection();
+        if (ProjectFreshPods && projection.Build(podBytes, PrunableFields.For(snapshot)))
+        {
+            if (TryWriteProjectedPatch(snapshot, podBytes, projection, ns, path, patch, ref warnings) is int written)
+            {
+                Interlocked.Increment(ref _projected);
+                return written;
+            }
+            Interlocked.Increment(ref _projectionFallbacks);
+            patch.Clear();
+            warnings = null;
+        }
         var pod = JsonNode.Parse(podBytes, documentOptions: PodParseOptions) as JsonObject
             ?? throw new InjectionException("the object is not a JSON object");
         // Checked while the pod is still raw JSON: one pass over its bytes, no nodes built.
         PodShape.Check(pod);
+        return WritePatch(snapshot, pod, ns, path, patch, ref warnings, out _);
+    }
+
+    /// <summary>
+    /// The fresh path on the pod's projection (<see cref="PodProjection"/>): the same injection on a
+    /// tree without the pod's bulk. Null when its patch cannot be trusted for the pod (a template's
+    /// container merged into one with pruned fields, a pruned value copied or moved) or when the pod is
+    /// refused: the whole pod is then injected, and says why in its own words.
+    /// </summary>
+    private int? TryWriteProjectedPatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, PodProjection projection, string ns,
+        ReadOnlySpan<char> path, PooledBufferWriter patch, ref List<string>? warnings)
+    {
+        try
+        {
+            var pod = JsonNode.Parse(projection.Bytes, documentOptions: PodParseOptions) as JsonObject;
+            if (pod is null)
+            {
+                return null;
+            }
+            // The whole pod's field types, pruned values included, as the full path checks them.
+            PodShape.Check(podBytes);
+            int operations = WritePatch(snapshot, pod, ns, path, patch, ref warnings, out var injected);
+            return projection.Collides(injected) || PodProjection.Leaked(patch.WrittenSpan) || PodProjection.Leaked(warnings)
+                ? null
+                : operations;
+        }
+        catch (InjectionException)
+        {
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private int WritePatch(ConfigSnapshot snapshot, JsonObject pod, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch,
+        ref List<string>? warnings, out InjectedNames injectedNames)
+    {
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
 
         var found = new List<string>();
         var cluster = namespaces is null ? null : new ClusterNamespace(namespaces(ns));
-        var injected = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found, cluster: cluster);
+        var (injected, names) = PodInjector.InjectReportingNames(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found,
+            cluster: cluster);
         warnings = found.Count > 0 ? found : null;
+        injectedNames = names;
 
         var patchWriter = t_patchWriter ??= new JsonPatchWriter();
         using var writer = new Utf8JsonWriter(patch);

@@ -29,9 +29,23 @@ internal static class PodInjector
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
         List<string>? warnings = null,
         ClusterNamespace? cluster = null) =>
-        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings, cluster);
+        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings, cluster).Pod;
 
-    private static JsonObject InjectShaped(
+    /// <summary>
+    /// As <see cref="Inject"/>, and also what the templates injected (the names of the status
+    /// annotation): the webhook's fresh path checks them against what it left out of the pod.
+    /// </summary>
+    public static (JsonObject Pod, InjectedNames Names) InjectReportingNames(
+        ConfigSnapshot config,
+        JsonObject original,
+        string ns,
+        string revision,
+        IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
+        List<string>? warnings = null,
+        ClusterNamespace? cluster = null) =>
+        InjectShaped(config, original, ns, revision, proxyEnv, null, null, warnings, cluster);
+
+    private static (JsonObject Pod, InjectedNames Names) InjectShaped(
         ConfigSnapshot config,
         JsonObject original,
         string ns,
@@ -89,7 +103,7 @@ internal static class PodInjector
             annotations[key] = value;
         }
         ContainerOrder.Apply(merged, HoldsApplication(config, proxyConfig));
-        return merged;
+        return (merged, names);
     }
 
     private static IReadOnlyList<SidecarTemplate> SelectTemplates(ConfigSnapshot config, JsonObject pod, IReadOnlyList<SidecarTemplate>? defaults)

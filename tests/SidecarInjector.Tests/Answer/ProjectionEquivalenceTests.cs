@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using SidecarInjector.Answer;
+using SidecarInjector.Configuration;
+using SidecarInjector.Json;
+using SidecarInjector.Tests.Conformance;
+using SidecarInjector.Tests.Support;
+
+namespace SidecarInjector.Tests.Answer;
+
+/// <summary>
+/// The differential test of the fresh path on a pod's projection (<see cref="PodProjection"/>): every pod
+/// must end up exactly as the injection of the whole pod leaves it, denials included. Seeded random pods
+/// (PROJECTION_EQUIVALENCE_PODS in all: 100,000 in CI, which sets it, 10,000 by default) under the
+/// default config and both Istio corpora's own templates, with the shapes the projection must notice
+/// added at random (the pod's own istio-proxy or istio-init with env, volumes named as the template
+/// names its own, lifecycle hooks, empty lists, a value that looks like a placeholder); and every
+/// webhook case of both corpora. Both answers' patches are applied with an independent RFC 6902
+/// implementation.
+/// </summary>
+[Collection(RunsAlone.Name)]
+public sealed class ProjectionEquivalenceTests
+{
+    private static int PodCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("PROJECTION_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
+
+    private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, DefaultOf(IstioCorpus.Head), DefaultOf(IstioCorpus.December)]);
+
+    private static ConfigSnapshot DefaultOf(IstioCorpus corpus)
+    {
+        foreach (var c in corpus.Cases())
+        {
+            if (c!["settings"]!.GetValue<string>() == "default")
+            {
+                return corpus.Settings(c.AsObject());
+            }
+        }
+        return corpus.Settings(new JsonObject { ["settings"] = "default" });
+    }
+
+    private static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
+    {
+        using var output = new PooledBufferWriter();
+        handler.Handle(review, "/inject", output);
+        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
+    }
+
+    /// <summary>The pod through the projection against the whole pod; returns whether the projection's patch was used.</summary>
+    private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
+    {
+        var review = Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
+        var projected = new AdmissionHandler(() => config, "default");
+        var viaProjection = Send(projected, review);
+        var full = Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false }, review);
+        Assert.True(full.Allowed == viaProjection.Allowed && full.Message == viaProjection.Message,
+            $"{what}: allowed/message differ: {full.Allowed} {full.Message} vs {viaProjection.Allowed} {viaProjection.Message}\n{pod.ToJsonString()}");
+        var expected = Reviews.Patched(pod, full).ToJsonString();
+        var actual = Reviews.Patched(pod, viaProjection).ToJsonString();
+        Assert.True(IndependentJsonPatch.SameJson(expected, actual),
+            $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nfull: {expected}\nprojected: {actual}");
+        Assert.Equal(full.Warnings ?? [], viaProjection.Warnings ?? []);
+        return projected.ProjectedInjections > 0;
+    }
+
+    [Fact]
+    public void Random_pods_injected_on_their_projection_equal_their_whole_injection()
+    {
+        var configs = Configs.Value;
+        long projected = 0, pods = 0;
+        Parallel.For(0, PodCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, index =>
+        {
+            var generator = new RandomWorkloads(50_000 + index);
+            var workload = generator.Next();
+            var pod = generator.Pod(workload, index % 3);
+            ProjectionShapes.AddSome(pod, new Random(index));
+            if (AssertSame(configs[index % configs.Length], pod, workload.Namespace, $"pod {index} ({workload.Kind})"))
+            {
+                Interlocked.Increment(ref projected);
+            }
+            Interlocked.Increment(ref pods);
+        });
+        // Not a vacuous pass: most pods took the projection (the rest are skipped, denied, or fell back).
+        Assert.True(projected > pods / 2, $"only {projected} of {pods} pods were injected on their projection");
+    }
+
+    public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
+
+    [Theory]
+    [MemberData(nameof(Corpora))]
+    public void Istio_corpus_pods_injected_on_their_projection_equal_their_whole_injection(string name)
+    {
+        var corpus = IstioCorpus.Named(name);
+        int projected = 0, projectable = 0;
+        using var projection = new PodProjection();
+        foreach (var c in corpus.Cases())
+        {
+            if (c!["skipWebhook"]!.GetValue<bool>())
+            {
+                continue;
+            }
+            var config = corpus.Settings(c.AsObject());
+            foreach (var pod in IstioCorpus.Pods(corpus.Document(c["in"]!.GetValue<string>())))
+            {
+                var ns = pod["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
+                if (AssertSame(config, pod, ns, $"{corpus.Name} case {c["index"]} {c["in"]}"))
+                {
+                    projected++;
+                }
+                if (projection.Build(Encoding.UTF8.GetBytes(pod.ToJsonString()), PrunableFields.For(config)))
+                {
+                    projectable++;
+                }
+            }
+        }
+        // Most corpus pods are a bare container (nothing to leave out) or injected already; of those with
+        // something to leave out, most must take the projection.
+        Assert.True(projected > 0 && projected >= projectable / 2, $"only {projected} of {projectable} projectable corpus pods were injected on their projection");
+    }
+}
