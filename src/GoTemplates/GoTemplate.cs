@@ -42,4 +42,14 @@ internal sealed class GoTemplate
         Evaluator.Execute(_name, _text, _root, _templates, _functions, data, output);
         return output.ToString();
     }
+
+    /// <summary>
+    /// Executes into <paramref name="output"/> (cleared first): a caller that renders often keeps one
+    /// builder and reads the text without making a string of it.
+    /// </summary>
+    public void Execute(object? data, StringBuilder output)
+    {
+        output.Clear();
+        Evaluator.Execute(_name, _text, _root, _templates, _functions, data, output);
+    }
 }

@@ -26,13 +26,28 @@ internal static class PodFieldTypes
         }
     }
 
-    /// <summary>One JSON type rule.</summary>
+    /// <summary>One JSON type rule, checked on a parsed value (naming what is wrong) or on a reader (only whether anything is).</summary>
     internal abstract class Shape
     {
         public abstract void Check(JsonElement value);
+
+        /// <summary>
+        /// True when the value the reader is on fits, leaving the reader on its last token. The hot
+        /// path's check: no document, no string per field name; a pod that does not fit is then
+        /// checked with <see cref="Check"/> for the message.
+        /// </summary>
+        public abstract bool Fits(ref Utf8JsonReader reader);
     }
 
-    private sealed class Scalar(JsonValueKind kind, string expected, Func<JsonElement, bool>? valid = null) : Shape
+    /// <summary>What a scalar must be beyond its JSON type.</summary>
+    private enum ScalarRule
+    {
+        None,
+        Int64,
+        Quantity,
+    }
+
+    private sealed class Scalar(JsonValueKind kind, string expected, ScalarRule rule = ScalarRule.None) : Shape
     {
         public override void Check(JsonElement value)
         {
@@ -47,7 +62,31 @@ internal static class PodFieldTypes
             bool ok = kind == JsonValueKind.True
                 ? value.ValueKind is JsonValueKind.True or JsonValueKind.False
                 : value.ValueKind == kind;
-            return ok && (valid is null || valid(value));
+            return ok && rule switch
+            {
+                ScalarRule.Int64 => value.TryGetInt64(out _),
+                ScalarRule.Quantity => Quantity.IsValid(value.GetString()!),
+                _ => true,
+            };
+        }
+
+        public override bool Fits(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null || Accepts(ref reader);
+
+        public bool Accepts(ref Utf8JsonReader reader)
+        {
+            bool ok = kind switch
+            {
+                JsonValueKind.True => reader.TokenType is JsonTokenType.True or JsonTokenType.False,
+                JsonValueKind.String => reader.TokenType == JsonTokenType.String,
+                JsonValueKind.Number => reader.TokenType == JsonTokenType.Number,
+                _ => false,
+            };
+            return ok && rule switch
+            {
+                ScalarRule.Int64 => reader.TryGetInt64(out _),
+                ScalarRule.Quantity => Quantity.IsValid(reader.GetString()!),
+                _ => true,
+            };
         }
     }
 
@@ -69,6 +108,22 @@ internal static class PodFieldTypes
             }
             throw new Violation(expected, value);
         }
+
+        public override bool Fits(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return true;
+            }
+            foreach (var form in forms)
+            {
+                if (form.Accepts(ref reader))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>
@@ -78,6 +133,9 @@ internal static class PodFieldTypes
     private sealed class Mapping((string Field, Shape Shape)[] fields, Shape? others = null, bool quoteKeys = false) : Shape
     {
         private readonly Dictionary<string, Shape> _fields = fields.ToDictionary(f => f.Field, f => f.Shape, StringComparer.Ordinal);
+
+        /// <summary>Field names this long or longer are looked up as strings (labels and annotations keys can be 317 characters).</summary>
+        private const int StackNameLength = 128;
 
         public Mapping(params (string Field, Shape Shape)[] fields)
             : this(fields, null)
@@ -110,6 +168,50 @@ internal static class PodFieldTypes
                 }
             }
         }
+
+        public override bool Fits(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return true;
+            }
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+            var lookup = _fields.GetAlternateLookup<ReadOnlySpan<char>>();
+            Span<char> name = stackalloc char[StackNameLength];
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var shape = others;
+                if (_fields.Count > 0)
+                {
+                    int length = reader.HasValueSequence ? StackNameLength : reader.ValueSpan.Length;
+                    if (length < StackNameLength)
+                    {
+                        int written = reader.CopyString(name);
+                        if (lookup.TryGetValue(name[..written], out var named))
+                        {
+                            shape = named;
+                        }
+                    }
+                    else if (_fields.TryGetValue(reader.GetString()!, out var named))
+                    {
+                        shape = named;
+                    }
+                }
+                reader.Read();
+                if (shape is null)
+                {
+                    reader.Skip();
+                }
+                else if (!shape.Fits(ref reader))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /// <summary>A map whose every value has one shape.</summary>
@@ -141,11 +243,31 @@ internal static class PodFieldTypes
                 index++;
             }
         }
+
+        public override bool Fits(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return true;
+            }
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                return false;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (!items.Fits(ref reader))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static readonly Scalar String = new(JsonValueKind.String, "a string");
     private static readonly Scalar Boolean = new(JsonValueKind.True, "a boolean");
-    private static readonly Scalar Integer = new(JsonValueKind.Number, "an integer", v => v.TryGetInt64(out _));
+    private static readonly Scalar Integer = new(JsonValueKind.Number, "an integer", ScalarRule.Int64);
     private static readonly Shape IntOrString = new AnyOf("an integer or a name", Integer, String);
     private static readonly Shape Strings = new ListOf(String);
     private static readonly Shape AnyMapping = new Mapping();
@@ -153,7 +275,7 @@ internal static class PodFieldTypes
 
     /// <summary>A resource quantity: "500m", "1Gi", "2", or a plain number, as resource.Quantity reads them.</summary>
     private static readonly Shape QuantityValue = new AnyOf("a quantity such as 500m or 1Gi",
-        new Scalar(JsonValueKind.String, "a quantity", v => Quantity.IsValid(v.GetString()!)),
+        new Scalar(JsonValueKind.String, "a quantity", ScalarRule.Quantity),
         new Scalar(JsonValueKind.Number, "a quantity"));
 
     private static readonly Shape HttpGet = new Mapping(

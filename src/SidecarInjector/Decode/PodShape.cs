@@ -23,7 +23,7 @@ internal static class PodShape
     {
         if (JsonRaw.Of(pod) is { } raw)
         {
-            Check(raw);
+            Check(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(raw));
             return;
         }
         // A pod already read (or a runtime that hides raw JSON): check its JSON text, off the hot path.
@@ -33,9 +33,28 @@ internal static class PodShape
     /// <summary>The pod's own bytes (the decision's reader, on its cold path).</summary>
     public static void Check(ReadOnlySpan<byte> pod)
     {
+        // The common case, a pod that fits, in one pass of a reader; the message for one that does
+        // not comes from the same rules on the parsed pod.
+        if (Fits(pod))
+        {
+            return;
+        }
         var reader = new Utf8JsonReader(pod, AdmissionReviewReader.Options);
         using var document = JsonDocument.ParseValue(ref reader);
         Check(document.RootElement);
+    }
+
+    private static bool Fits(ReadOnlySpan<byte> pod)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(pod, AdmissionReviewReader.Options);
+            return reader.Read() && PodFieldTypes.Pod.Fits(ref reader);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     public static void Check(JsonElement pod)

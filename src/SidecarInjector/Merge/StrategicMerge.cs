@@ -288,6 +288,10 @@ internal static class StrategicMerge
     /// <summary>A deep copy without SMP directives, for a value that is added rather than merged.</summary>
     private static JsonObject CleanClone(JsonObject source)
     {
+        if (SharedFragments.CopyOf(source) is JsonObject shared)
+        {
+            return shared;
+        }
         var copy = new JsonObject();
         CopyInto(copy, source);
         return copy;
@@ -295,6 +299,10 @@ internal static class StrategicMerge
 
     private static JsonArray CleanCloneList(JsonArray source)
     {
+        if (SharedFragments.CopyOf(source) is JsonArray shared)
+        {
+            return shared;
+        }
         var copy = new JsonArray();
         foreach (var item in source)
         {

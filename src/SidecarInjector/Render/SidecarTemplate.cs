@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using GoTemplates;
 using SidecarInjector.Errors;
@@ -38,6 +39,10 @@ internal sealed class SidecarTemplate
         _constantNames = constant is null ? null : InjectedNames.From(constant);
         // Shared by every pod on every thread: built in full before anyone reads it concurrently.
         JsonTrees.BuildAll(constant);
+        if (constant is not null)
+        {
+            SharedFragments.Register(constant);
+        }
     }
 
     public static SidecarTemplate Constant(string name, JsonObject fragment) => new(name, null, fragment);
@@ -55,6 +60,16 @@ internal sealed class SidecarTemplate
     /// <summary>The text a Go template renders for <paramref name="data"/> (null for a constant template): what tests read the reader's input from.</summary>
     internal string? RenderText(object? data) => _template?.Execute(data);
 
+    /// <summary>
+    /// The text of the last render on this thread: kept, so that a render whose text was seen before
+    /// (pods of one workload) makes no string, only a comparison.
+    /// </summary>
+    [ThreadStatic]
+    private static StringBuilder? t_output;
+
+    /// <summary>A builder that grew past this (a huge render) is not kept for the thread.</summary>
+    private const int KeptOutputChars = 256 * 1024;
+
     /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
     public (JsonObject Fragment, InjectedNames Names) Render(Func<object?> data)
     {
@@ -62,20 +77,57 @@ internal sealed class SidecarTemplate
         {
             return (_constant, _constantNames!);
         }
-        string text;
+        var output = t_output ?? new StringBuilder(16 * 1024);
+        t_output = null;
         try
         {
-            text = _template!.Execute(data());
+            try
+            {
+                _template!.Execute(data(), output);
+            }
+            catch (TemplateError e)
+            {
+                throw new InjectionException($"template {Name}: {e.Message}");
+            }
+            return Remembered(output);
         }
-        catch (TemplateError e)
+        finally
         {
-            throw new InjectionException($"template {Name}: {e.Message}");
+            if (output.Capacity <= KeptOutputChars)
+            {
+                t_output = output;
+            }
         }
-        int slot = (text.GetHashCode() & int.MaxValue) % RenderedSlots;
-        if (Volatile.Read(ref _rendered[slot]) is { } seen && seen.Text == text)
+    }
+
+    /// <summary>The fragment of a rendered text: remembered when the same text was rendered before, else parsed and remembered.</summary>
+    private (JsonObject Fragment, InjectedNames Names) Remembered(StringBuilder output)
+    {
+        // One chunk when the builder had room (it keeps its capacity between renders): compared in place.
+        ReadOnlySpan<char> rendered = default;
+        bool inPlace = false;
+        foreach (var chunk in output.GetChunks())
+        {
+            if (inPlace)
+            {
+                inPlace = false;
+                break;
+            }
+            rendered = chunk.Span;
+            inPlace = true;
+        }
+        string? text = null;
+        if (!inPlace)
+        {
+            text = output.ToString();
+            rendered = text;
+        }
+        int slot = (string.GetHashCode(rendered) & int.MaxValue) % RenderedSlots;
+        if (Volatile.Read(ref _rendered[slot]) is { } seen && rendered.SequenceEqual(seen.Text))
         {
             return (seen.Fragment, seen.Names);
         }
+        text ??= output.ToString();
         var (fragment, names) = Parse(text);
         Volatile.Write(ref _rendered[slot], new Rendered(text, fragment, names));
         return (fragment, names);
@@ -127,6 +179,7 @@ internal sealed class SidecarTemplate
         // Shared from now on by every pod that renders the same text, on any thread: build every node
         // now, so that later readers only read.
         JsonTrees.BuildAll(normalized);
+        SharedFragments.Register(normalized);
         return (normalized, InjectedNames.From(normalized));
     }
 }
