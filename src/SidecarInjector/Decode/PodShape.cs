@@ -44,7 +44,7 @@ internal static class PodShape
         Check(document.RootElement);
     }
 
-    private static bool Fits(ReadOnlySpan<byte> pod)
+    internal static bool Fits(ReadOnlySpan<byte> pod)
     {
         try
         {
