@@ -134,8 +134,26 @@ internal static class PodFieldTypes
     {
         private readonly Dictionary<string, Shape> _fields = fields.ToDictionary(f => f.Field, f => f.Shape, StringComparer.Ordinal);
 
-        /// <summary>Field names this long or longer are looked up as strings (labels and annotations keys can be 317 characters).</summary>
-        private const int StackNameLength = 128;
+        /// <summary>The named fields' names in UTF-8, for the reader: compared as bytes, no string made.</summary>
+        private readonly (byte[] Name, Shape Shape)[] _utf8Fields = [.. fields.Select(f => (System.Text.Encoding.UTF8.GetBytes(f.Field), f.Shape))];
+
+        /// <summary>The shape of the field whose name the reader is on, or null when it is not one of the named fields.</summary>
+        private Shape? Named(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueIsEscaped || reader.HasValueSequence)
+            {
+                return _fields.TryGetValue(reader.GetString()!, out var named) ? named : null;
+            }
+            var name = reader.ValueSpan;
+            foreach (var (field, shape) in _utf8Fields)
+            {
+                if (name.SequenceEqual(field))
+                {
+                    return shape;
+                }
+            }
+            return null;
+        }
 
         public Mapping(params (string Field, Shape Shape)[] fields)
             : this(fields, null)
@@ -179,27 +197,9 @@ internal static class PodFieldTypes
             {
                 return false;
             }
-            var lookup = _fields.GetAlternateLookup<ReadOnlySpan<char>>();
-            Span<char> name = stackalloc char[StackNameLength];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var shape = others;
-                if (_fields.Count > 0)
-                {
-                    int length = reader.HasValueSequence ? StackNameLength : reader.ValueSpan.Length;
-                    if (length < StackNameLength)
-                    {
-                        int written = reader.CopyString(name);
-                        if (lookup.TryGetValue(name[..written], out var named))
-                        {
-                            shape = named;
-                        }
-                    }
-                    else if (_fields.TryGetValue(reader.GetString()!, out var named))
-                    {
-                        shape = named;
-                    }
-                }
+                var shape = _fields.Count > 0 ? Named(ref reader) ?? others : others;
                 reader.Read();
                 if (shape is null)
                 {
