@@ -80,9 +80,9 @@ internal static class PodInjector
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
         {
-            var (fragment, templateNames) = template.Render(Data);
+            var (fragment, templateNames, shared) = template.Render(Data);
             MoveOwnProxyForNativeSidecar(merged, templateNames);
-            StrategicMerge.Apply(merged, fragment, PodPart.Pod, "");
+            StrategicMerge.Apply(merged, fragment, PodPart.Pod, "", shared);
             injected.Add(templateNames);
         }
         var names = InjectedNames.Combine(injected);
@@ -150,11 +150,15 @@ internal static class PodInjector
                 {
                     continue;
                 }
-                var key = JsonValue.Create(name);
                 // Istio's FindContainerFromPod looks in both lists (a native proxy may be the pod's own container).
                 var ownContainer = PodContainers.Find(originalSpec[field], name) ?? PodContainers.Find(originalSpec[field == "containers" ? "initContainers" : "containers"], name);
-                int resultIndex = StrategicMerge.IndexOfKey(result, "name", key, "spec." + field);
-                if (ownContainer is null || resultIndex < 0)
+                if (ownContainer is null)
+                {
+                    // The common case: the pod has no version of its own (and the merged list is left unread).
+                    continue;
+                }
+                int resultIndex = StrategicMerge.IndexOfKey(result, "name", JsonValue.Create(name), "spec." + field);
+                if (resultIndex < 0)
                 {
                     continue;
                 }

@@ -16,12 +16,14 @@ internal static class StrategicMerge
 {
     private const string Directive = "$patch";
 
-    public static void Apply(JsonObject target, JsonObject patch, PodPart part, string path)
+    /// <param name="shared">Parts of <paramref name="patch"/> that may be given to the target as copies over one shared element.</param>
+    public static void Apply(JsonObject target, JsonObject patch, PodPart part, string path, SharedFragments? shared = null)
     {
+        shared ??= SharedFragments.None;
         if (DirectiveOf(patch) == "replace")
         {
             target.Clear();
-            CopyInto(target, patch);
+            CopyInto(target, patch, shared);
             return;
         }
         for (int iPatch = 0; iPatch < patch.Count; iPatch++)
@@ -46,24 +48,24 @@ internal static class StrategicMerge
                     }
                     else if (existing is JsonObject existingObject)
                     {
-                        Apply(existingObject, patchObject, PodSchema.Child(part, key), childPath);
+                        Apply(existingObject, patchObject, PodSchema.Child(part, key), childPath, shared);
                     }
                     else
                     {
                         ExpectKind(existing, JsonValueKind.Object, childPath);
-                        target[key] = CleanClone(patchObject);
+                        target[key] = CleanClone(patchObject, shared);
                     }
                     break;
                 case JsonArray patchArray:
                     var mergeKey = PodSchema.MergeKey(part, key);
                     if (existing is JsonArray existingArray && mergeKey is not null)
                     {
-                        MergeList(existingArray, patchArray, mergeKey, PodSchema.ListItem(part, key), childPath);
+                        MergeList(existingArray, patchArray, mergeKey, PodSchema.ListItem(part, key), childPath, shared);
                     }
                     else
                     {
                         ExpectKind(existing, JsonValueKind.Array, childPath);
-                        target[key] = CleanCloneList(patchArray);
+                        target[key] = CleanCloneList(patchArray, shared);
                     }
                     break;
                 default:
@@ -77,7 +79,7 @@ internal static class StrategicMerge
         }
     }
 
-    private static void MergeList(JsonArray target, JsonArray patch, string mergeKey, PodPart itemPart, string path)
+    private static void MergeList(JsonArray target, JsonArray patch, string mergeKey, PodPart itemPart, string path, SharedFragments shared)
     {
         foreach (var item in patch)
         {
@@ -88,7 +90,7 @@ internal static class StrategicMerge
                 {
                     if (other is not JsonObject p || DirectiveOf(p) != "replace")
                     {
-                        target.Add(CleanCloneAny(other));
+                        target.Add(CleanCloneAny(other, shared));
                     }
                 }
                 return;
@@ -132,12 +134,12 @@ internal static class StrategicMerge
             if (index >= 0)
             {
                 var existing = (JsonObject)target[index]!;
-                Apply(existing, patchItem, itemPart, $"{path}[{index}]");
+                Apply(existing, patchItem, itemPart, $"{path}[{index}]", shared);
                 patchItems.Add(existing);
             }
             else
             {
-                patchItems.Add(CleanClone(patchItem));
+                patchItems.Add(CleanClone(patchItem, shared));
             }
         }
         var serverOnly = new List<JsonNode?>();
@@ -265,7 +267,7 @@ internal static class StrategicMerge
     private static string? DirectiveOf(JsonObject o) =>
         o.TryGetPropertyValue(Directive, out var d) && d is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private static void CopyInto(JsonObject target, JsonObject source)
+    private static void CopyInto(JsonObject target, JsonObject source, SharedFragments shared)
     {
         for (int iSource = 0; iSource < source.Count; iSource++)
         {
@@ -273,35 +275,35 @@ internal static class StrategicMerge
             var (k, v) = source.GetAt(iSource);
             if (!k.StartsWith('$'))
             {
-                target[k] = CleanCloneAny(v);
+                target[k] = CleanCloneAny(v, shared);
             }
         }
     }
 
-    private static JsonNode? CleanCloneAny(JsonNode? node) => node switch
+    private static JsonNode? CleanCloneAny(JsonNode? node, SharedFragments shared) => node switch
     {
-        JsonObject o => CleanClone(o),
-        JsonArray a => CleanCloneList(a),
+        JsonObject o => CleanClone(o, shared),
+        JsonArray a => CleanCloneList(a, shared),
         _ => node?.DeepClone(),
     };
 
     /// <summary>A deep copy without SMP directives, for a value that is added rather than merged.</summary>
-    private static JsonObject CleanClone(JsonObject source)
+    private static JsonObject CleanClone(JsonObject source, SharedFragments shared)
     {
-        if (SharedFragments.CopyOf(source) is JsonObject shared)
+        if (shared.CopyOf(source) is JsonObject copied)
         {
-            return shared;
+            return copied;
         }
         var copy = new JsonObject();
-        CopyInto(copy, source);
+        CopyInto(copy, source, shared);
         return copy;
     }
 
-    private static JsonArray CleanCloneList(JsonArray source)
+    private static JsonArray CleanCloneList(JsonArray source, SharedFragments shared)
     {
-        if (SharedFragments.CopyOf(source) is JsonArray shared)
+        if (shared.CopyOf(source) is JsonArray copied)
         {
-            return shared;
+            return copied;
         }
         var copy = new JsonArray();
         foreach (var item in source)
@@ -310,7 +312,7 @@ internal static class StrategicMerge
             {
                 continue;
             }
-            copy.Add(CleanCloneAny(item));
+            copy.Add(CleanCloneAny(item, shared));
         }
         return copy;
     }

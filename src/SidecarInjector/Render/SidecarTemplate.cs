@@ -22,14 +22,37 @@ internal sealed class SidecarTemplate
     private readonly GoTemplate? _template;
     private readonly JsonObject? _constant;
     private readonly InjectedNames? _constantNames;
+    private readonly SharedFragments? _constantShared;
     private readonly Rendered?[] _rendered = new Rendered?[RenderedSlots];
 
     /// <summary>Renders in a row the direct reader gave up on; at the limit, it is no longer tried.</summary>
     private int _readerGaveUp;
     private const int ReaderGiveUpLimit = 16;
 
-    /// <summary>A rendered text and the fragment it parsed to; immutable once published.</summary>
-    private sealed record Rendered(string Text, JsonObject Fragment, InjectedNames Names);
+    /// <summary>
+    /// A rendered text and the fragment it parsed to. Its parts are shared (<see cref="SharedFragments"/>)
+    /// from its second use on: most renders of a stream of fresh pods are used once, and building the
+    /// shared copy for them only adds work and memory.
+    /// </summary>
+    private sealed class Rendered(string text, RenderedFragment fragment)
+    {
+        private SharedFragments? _shared;
+
+        public string Text { get; } = text;
+
+        public RenderedFragment Reused()
+        {
+            var shared = Volatile.Read(ref _shared);
+            if (shared is null)
+            {
+                shared = SharedFragments.Of(fragment.Fragment);
+                Volatile.Write(ref _shared, shared);
+            }
+            return fragment with { Shared = shared };
+        }
+
+        public RenderedFragment First => fragment;
+    }
 
     private SidecarTemplate(string name, GoTemplate? template, JsonObject? constant)
     {
@@ -39,10 +62,7 @@ internal sealed class SidecarTemplate
         _constantNames = constant is null ? null : InjectedNames.From(constant);
         // Shared by every pod on every thread: built in full before anyone reads it concurrently.
         JsonTrees.BuildAll(constant);
-        if (constant is not null)
-        {
-            SharedFragments.Register(constant);
-        }
+        _constantShared = constant is null ? null : SharedFragments.Of(constant);
     }
 
     public static SidecarTemplate Constant(string name, JsonObject fragment) => new(name, null, fragment);
@@ -61,24 +81,50 @@ internal sealed class SidecarTemplate
     internal string? RenderText(object? data) => _template?.Execute(data);
 
     /// <summary>
-    /// The text of the last render on this thread: kept, so that a render whose text was seen before
-    /// (pods of one workload) makes no string, only a comparison.
+    /// Builders for renders, shared by all threads (one per core): a render whose text was seen before
+    /// (pods of one workload) then makes no string, only a comparison. Not one per thread: kept builders
+    /// of every thread-pool thread raised peak RSS by ~6 MiB under a stream of fresh pods.
     /// </summary>
-    [ThreadStatic]
-    private static StringBuilder? t_output;
+    private static readonly StringBuilder?[] s_builders = new StringBuilder?[Environment.ProcessorCount];
 
-    /// <summary>A builder that grew past this (a huge render) is not kept for the thread.</summary>
-    private const int KeptOutputChars = 256 * 1024;
+    /// <summary>A builder that grew past this (a huge render) is not kept.</summary>
+    private const int KeptOutputChars = 64 * 1024;
+
+    private static StringBuilder TakeBuilder()
+    {
+        for (int i = 0; i < s_builders.Length; i++)
+        {
+            if (Interlocked.Exchange(ref s_builders[i], null) is { } builder)
+            {
+                return builder;
+            }
+        }
+        return new StringBuilder(16 * 1024);
+    }
+
+    private static void ReturnBuilder(StringBuilder builder)
+    {
+        if (builder.Capacity > KeptOutputChars)
+        {
+            return;
+        }
+        for (int i = 0; i < s_builders.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref s_builders[i], builder, null) is null)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
-    public (JsonObject Fragment, InjectedNames Names) Render(Func<object?> data)
+    public RenderedFragment Render(Func<object?> data)
     {
         if (_constant is not null)
         {
-            return (_constant, _constantNames!);
+            return new(_constant, _constantNames!, _constantShared!);
         }
-        var output = t_output ?? new StringBuilder(16 * 1024);
-        t_output = null;
+        var output = TakeBuilder();
         try
         {
             try
@@ -93,15 +139,12 @@ internal sealed class SidecarTemplate
         }
         finally
         {
-            if (output.Capacity <= KeptOutputChars)
-            {
-                t_output = output;
-            }
+            ReturnBuilder(output);
         }
     }
 
     /// <summary>The fragment of a rendered text: remembered when the same text was rendered before, else parsed and remembered.</summary>
-    private (JsonObject Fragment, InjectedNames Names) Remembered(StringBuilder output)
+    private RenderedFragment Remembered(StringBuilder output)
     {
         // One chunk when the builder had room (it keeps its capacity between renders): compared in place.
         ReadOnlySpan<char> rendered = default;
@@ -125,15 +168,16 @@ internal sealed class SidecarTemplate
         int slot = (string.GetHashCode(rendered) & int.MaxValue) % RenderedSlots;
         if (Volatile.Read(ref _rendered[slot]) is { } seen && rendered.SequenceEqual(seen.Text))
         {
-            return (seen.Fragment, seen.Names);
+            return seen.Reused();
         }
         text ??= output.ToString();
-        var (fragment, names) = Parse(text);
-        Volatile.Write(ref _rendered[slot], new Rendered(text, fragment, names));
-        return (fragment, names);
+        var fragment = Parse(text);
+        var remembered = new Rendered(text, fragment);
+        Volatile.Write(ref _rendered[slot], remembered);
+        return remembered.First;
     }
 
-    private (JsonObject Fragment, InjectedNames Names) Parse(string text)
+    private RenderedFragment Parse(string text)
     {
         JsonNode? node;
         try
@@ -161,7 +205,7 @@ internal sealed class SidecarTemplate
         }
         if (node is null)
         {
-            return ([], InjectedNames.From([]));
+            return new([], InjectedNames.From([]), SharedFragments.None);
         }
         if (node is not JsonObject fragment)
         {
@@ -179,7 +223,6 @@ internal sealed class SidecarTemplate
         // Shared from now on by every pod that renders the same text, on any thread: build every node
         // now, so that later readers only read.
         JsonTrees.BuildAll(normalized);
-        SharedFragments.Register(normalized);
-        return (normalized, InjectedNames.From(normalized));
+        return new(normalized, InjectedNames.From(normalized), SharedFragments.None);
     }
 }
