@@ -23,6 +23,8 @@ public class AdmissionBenchmarks
     private byte[] _sample = [];
     private byte[] _skipped = [];
     private byte[] _manyEnv = [];
+    private byte[][] _newWorkloads = [];
+    private int _nextWorkload;
     private AdmissionHandler _memoized = null!;
     private ConfigSnapshot? _istio;
 
@@ -40,6 +42,17 @@ public class AdmissionBenchmarks
             env.Add((JsonNode)new JsonObject { ["name"] = "VAR_" + i, ["value"] = "value-" + i });
         }
         _manyEnv = Encoding.UTF8.GetBytes(many.ToJsonString());
+        // Pods of 64 workloads (their own app label and container name): more than the renders a
+        // template keeps (16), so each review renders, parses and shares its sidecar afresh.
+        _newWorkloads = new byte[64][];
+        for (int i = 0; i < _newWorkloads.Length; i++)
+        {
+            var workload = JsonNode.Parse(_sample)!;
+            var pod = workload["request"]!["object"]!;
+            pod["metadata"]!["labels"]!["app"] = "shop-" + i;
+            pod["spec"]!["containers"]![0]!["name"] = "shop-" + i;
+            _newWorkloads[i] = Encoding.UTF8.GetBytes(workload.ToJsonString());
+        }
         _memoized = new AdmissionHandler(() => _config, "default");
         _memoized.Handle(_sample, "/inject", _output);
         _istio = IstioDefaultConfig();
@@ -70,6 +83,9 @@ public class AdmissionBenchmarks
 
     [Benchmark(Description = "inject sample pod (fresh)")]
     public int InjectFresh() => Run(new AdmissionHandler(() => _config, "default"), _sample);
+
+    [Benchmark(Description = "inject a new workload's pod (fresh, its sidecar rendered afresh)")]
+    public int InjectNewWorkload() => Run(new AdmissionHandler(() => _config, "default"), _newWorkloads[_nextWorkload++ % _newWorkloads.Length]);
 
     [Benchmark(Description = "inject 2000-env-var pod (fresh)")]
     public int InjectManyEnv() => Run(new AdmissionHandler(() => _config, "default"), _manyEnv);
