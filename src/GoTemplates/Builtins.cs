@@ -84,7 +84,11 @@ internal static class Builtins
     /// <summary>fmt.Sprint: spaces between operands when neither side is a string.</summary>
     public static string Sprint(ReadOnlySpan<object?> args)
     {
-        var text = new StringBuilder();
+        if (args.Length == 1)
+        {
+            return GoValues.Print(args[0]);
+        }
+        var text = StringBuilderCache.Acquire();
         for (int i = 0; i < args.Length; i++)
         {
             if (i > 0 && args[i] is not string && args[i - 1] is not string)
@@ -93,7 +97,7 @@ internal static class Builtins
             }
             GoValues.Print(text, args[i]);
         }
-        return text.ToString();
+        return StringBuilderCache.ToStringAndRelease(text);
     }
 
     private static string Sprintln(object?[] args)

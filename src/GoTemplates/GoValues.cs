@@ -179,9 +179,18 @@ internal static class GoValues
     /// <summary>fmt.Sprint of one value (%v).</summary>
     public static string Print(object? value)
     {
-        var text = new StringBuilder();
+        switch (value)
+        {
+            case string s:
+                return s;
+            case bool b:
+                return b ? "true" : "false";
+            case long l:
+                return l.ToString(CultureInfo.InvariantCulture);
+        }
+        var text = StringBuilderCache.Acquire();
         Print(text, value);
-        return text.ToString();
+        return StringBuilderCache.ToStringAndRelease(text);
     }
 
     public static void Print(StringBuilder text, object? value)
@@ -203,10 +212,10 @@ internal static class GoValues
                 text.Append(b ? "true" : "false");
                 break;
             case long l:
-                text.Append(l.ToString(CultureInfo.InvariantCulture));
+                text.Append(CultureInfo.InvariantCulture, $"{l}");
                 break;
             case int i:
-                text.Append(i.ToString(CultureInfo.InvariantCulture));
+                text.Append(CultureInfo.InvariantCulture, $"{i}");
                 break;
             case double d:
                 text.Append(FormatFloat(d));

@@ -8,7 +8,7 @@ internal static class Printf
 {
     public static string Format(string format, ReadOnlySpan<object?> args)
     {
-        var text = new StringBuilder(format.Length + 16);
+        var text = StringBuilderCache.Acquire(format.Length + 16);
         int next = 0;
         for (int i = 0; i < format.Length; i++)
         {
@@ -74,7 +74,7 @@ internal static class Printf
             }
             text.Append(')');
         }
-        return text.ToString();
+        return StringBuilderCache.ToStringAndRelease(text);
     }
 
     /// <summary>Go's fmt refuses widths and precisions over a million (they would only fill memory).</summary>
@@ -188,9 +188,26 @@ internal static class Printf
         }
     }
 
+    /// <summary>Printable ASCII without a quote or backslash: quoted as it is.</summary>
+    private static bool IsPlainAscii(string s)
+    {
+        foreach (char c in s)
+        {
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>strconv.Quote: Go escapes, non-printable runes as \x/\u.</summary>
     public static string Quote(string s)
     {
+        if (IsPlainAscii(s))
+        {
+            return string.Concat("\"", s, "\"");
+        }
         var text = new StringBuilder(s.Length + 2).Append('"');
         foreach (var rune in s.EnumerateRunes())
         {
