@@ -31,12 +31,17 @@ internal sealed class SidecarTemplate
 
     /// <summary>
     /// A rendered text and the fragment it parsed to. Its parts are shared (<see cref="SharedFragments"/>)
-    /// from its second use on: most renders of a stream of fresh pods are used once, and building the
-    /// shared copy for them only adds work and memory.
+    /// once it has been used <see cref="UsesBeforeSharing"/> times: a Deployment's render is used by its
+    /// first pod, its second and the sibling check before the memo answers the rest, and building the
+    /// shared copy for those only adds memory that lives as long as the render is kept. Pods that the
+    /// memo cannot share (a StatefulSet's, bare pods of one template) use a render again and again.
     /// </summary>
     private sealed class Rendered(string text, RenderedFragment fragment)
     {
+        private const int UsesBeforeSharing = 3;
+
         private SharedFragments? _shared;
+        private int _uses;
 
         public string Text { get; } = text;
 
@@ -45,6 +50,10 @@ internal sealed class SidecarTemplate
             var shared = Volatile.Read(ref _shared);
             if (shared is null)
             {
+                if (Interlocked.Increment(ref _uses) < UsesBeforeSharing)
+                {
+                    return fragment;
+                }
                 shared = SharedFragments.Of(fragment.Fragment);
                 Volatile.Write(ref _shared, shared);
             }
