@@ -245,7 +245,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
         var found = new List<string>();
         var cluster = namespaces is null ? null : new ClusterNamespace(namespaces(ns));
-        var (injected, names) = PodInjector.InjectReportingNames(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found,
+        var (injected, names) = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found,
             cluster: cluster);
         warnings = found.Count > 0 ? found : null;
         injectedNames = names;

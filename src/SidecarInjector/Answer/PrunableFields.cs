@@ -69,22 +69,7 @@ internal sealed class PrunableFields
 
     private static PrunableFields Find(ConfigSnapshot config)
     {
-        var templates = new List<GoTemplates.TemplateReads>();
-        foreach (var template in config.Templates.Values)
-        {
-            templates.Add(template.Reads);
-        }
-        bool Unread(params string[] location)
-        {
-            foreach (var reads in templates)
-            {
-                if (reads.MayRead(location))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
+        bool Unread(params string[] location) => !config.TemplatesMayRead(location);
         var fields = new List<byte[]>();
         foreach (var field in ContainerCandidates)
         {

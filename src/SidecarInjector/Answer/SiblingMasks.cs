@@ -55,22 +55,7 @@ internal sealed class SiblingMasks
 
     private static SiblingMasks Find(ConfigSnapshot config)
     {
-        var templates = new List<GoTemplates.TemplateReads>();
-        foreach (var template in config.Templates.Values)
-        {
-            templates.Add(template.Reads);
-        }
-        bool Unread(params string[] location)
-        {
-            foreach (var reads in templates)
-            {
-                if (reads.MayRead(location))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
+        bool Unread(params string[] location) => !config.TemplatesMayRead(location);
         var selected = SelectorKeys(config.NeverInjectSelector, config.AlwaysInjectSelector);
         var labels = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in PerPodLabels)

@@ -33,6 +33,22 @@ internal sealed class ConfigSnapshot
     /// <summary>Things the loader accepted but wants a human to see (unknown keys and the like).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>
+    /// True when any of the config's templates may read <paramref name="location"/> of its data (or a part
+    /// of it): what the memo's key and the fresh path's projection may leave out is what none may read.
+    /// </summary>
+    public bool TemplatesMayRead(params string[] location)
+    {
+        foreach (var template in Templates.Values)
+        {
+            if (template.Reads.MayRead(location))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>The templates for <see cref="DefaultTemplates"/>, resolved once at load.</summary>
     public required IReadOnlyList<SidecarTemplate> DefaultTemplateSet { get; init; }
 }

@@ -101,7 +101,7 @@ internal static class InjectionExplainer
             var found = new List<string>();
             var cluster = input.NamespaceObject is null ? null : new ClusterNamespace(input.NamespaceObject);
             var injected = PodInjector.Inject(input.Config, pod, input.Namespace, input.Revision, InjectPathParameters.Parse(path),
-                warnings: found, cluster: cluster);
+                warnings: found, cluster: cluster).Pod;
             warnings.AddRange(found);
             return new DecisionReport(true, verdict.Describe(), policy, null, JsonTreeEquality.Equal(pod, injected));
         }

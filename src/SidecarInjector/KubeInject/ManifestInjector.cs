@@ -140,7 +140,7 @@ internal static class ManifestInjector
         var defaults = config.Templates.TryGetValue("sidecar", out var sidecar) ? new[] { sidecar } : [];
         // A bare Pod is described by its own controller reference, as the webhook would see it.
         var found = new List<string>();
-        var injected = PodInjector.Inject(config, pod, ns, "default", [], kind == "Pod" ? null : workload, defaults, found);
+        var injected = PodInjector.Inject(config, pod, ns, "default", [], kind == "Pod" ? null : workload, defaults, found).Pod;
         foreach (var warning in found)
         {
             warnings.Add($"===> {fullName}: {warning}");

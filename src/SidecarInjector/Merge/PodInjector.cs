@@ -14,12 +14,13 @@ namespace SidecarInjector.Merge;
 internal static class PodInjector
 {
     /// <summary>
-    /// Returns the injected pod; <paramref name="original"/> is left as it was. The caller has checked
-    /// the pod's shape at its input (<see cref="PodShape.Check"/>: the webhook after parsing, kube-inject
+    /// Returns the injected pod and what the templates injected (the names of the status annotation,
+    /// which the webhook's fresh path checks against what it left out of the pod); <paramref name="original"/>
+    /// is left as it was. The caller has checked the pod's shape at its input (<see cref="PodShape.Check"/>: the webhook after parsing, kube-inject
     /// per document). A pod that cannot be injected gets an <see cref="InjectionException"/>; any other
     /// exception is a bug of ours and is reported as one (HTTP 500, internal_error), never as a bad pod.
     /// </summary>
-    public static JsonObject Inject(
+    public static (JsonObject Pod, InjectedNames Names) Inject(
         ConfigSnapshot config,
         JsonObject original,
         string ns,
@@ -28,33 +29,7 @@ internal static class PodInjector
         WorkloadMeta? workload = null,
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
         List<string>? warnings = null,
-        ClusterNamespace? cluster = null) =>
-        InjectShaped(config, original, ns, revision, proxyEnv, workload, defaultTemplates, warnings, cluster).Pod;
-
-    /// <summary>
-    /// As <see cref="Inject"/>, and also what the templates injected (the names of the status
-    /// annotation): the webhook's fresh path checks them against what it left out of the pod.
-    /// </summary>
-    public static (JsonObject Pod, InjectedNames Names) InjectReportingNames(
-        ConfigSnapshot config,
-        JsonObject original,
-        string ns,
-        string revision,
-        IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
-        List<string>? warnings = null,
-        ClusterNamespace? cluster = null) =>
-        InjectShaped(config, original, ns, revision, proxyEnv, null, null, warnings, cluster);
-
-    private static (JsonObject Pod, InjectedNames Names) InjectShaped(
-        ConfigSnapshot config,
-        JsonObject original,
-        string ns,
-        string revision,
-        IReadOnlyList<KeyValuePair<string, string>> proxyEnv,
-        WorkloadMeta? workload,
-        IReadOnlyList<SidecarTemplate>? defaultTemplates,
-        List<string>? warnings,
-        ClusterNamespace? cluster)
+        ClusterNamespace? cluster = null)
     {
         AnnotationValidation.Validate(original);
         (long Uid, long Gid)? proxyIds = null;

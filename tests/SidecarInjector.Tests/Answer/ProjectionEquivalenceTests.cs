@@ -25,19 +25,7 @@ public sealed class ProjectionEquivalenceTests
     private static int PodCount =>
         int.TryParse(Environment.GetEnvironmentVariable("PROJECTION_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
 
-    private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, DefaultOf(IstioCorpus.Head), DefaultOf(IstioCorpus.December)]);
-
-    private static ConfigSnapshot DefaultOf(IstioCorpus corpus)
-    {
-        foreach (var c in corpus.Cases())
-        {
-            if (c!["settings"]!.GetValue<string>() == "default")
-            {
-                return corpus.Settings(c.AsObject());
-            }
-        }
-        return corpus.Settings(new JsonObject { ["settings"] = "default" });
-    }
+    private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, IstioCorpus.Head.DefaultSettings(), IstioCorpus.December.DefaultSettings()]);
 
     private static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
     {

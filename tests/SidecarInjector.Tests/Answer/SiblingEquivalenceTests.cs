@@ -25,18 +25,7 @@ public sealed class SiblingEquivalenceTests
     private static int PodCount =>
         int.TryParse(Environment.GetEnvironmentVariable("SIBLING_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
 
-    private static readonly Lazy<ConfigSnapshot> IstioTemplate = new(() =>
-    {
-        var corpus = IstioCorpus.Head;
-        foreach (var c in corpus.Cases())
-        {
-            if (c!["settings"]!.GetValue<string>() == "default")
-            {
-                return corpus.Settings(c.AsObject());
-            }
-        }
-        return corpus.Settings(new JsonObject { ["settings"] = "default" });
-    });
+    private static readonly Lazy<ConfigSnapshot> IstioTemplate = new(IstioCorpus.Head.DefaultSettings);
 
     private static Reviews.Answer Send(AdmissionHandler handler, JsonObject pod, string ns)
     {

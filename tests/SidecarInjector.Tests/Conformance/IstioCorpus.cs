@@ -44,6 +44,19 @@ internal sealed class IstioCorpus(string name, string root)
         throw new ArgumentException("no case " + index);
     }
 
+    /// <summary>The corpus's default injector config (Istio's own injection template), as its first default case loads it.</summary>
+    public ConfigSnapshot DefaultSettings()
+    {
+        foreach (var c in Cases())
+        {
+            if (c!["settings"]!.GetValue<string>() == "default")
+            {
+                return Settings(c.AsObject());
+            }
+        }
+        return Settings(new JsonObject { ["settings"] = "default" });
+    }
+
     /// <summary>The case's injector config, values and mesh, loaded as the injector loads a ConfigMap.</summary>
     public ConfigSnapshot Settings(JsonObject c)
     {
