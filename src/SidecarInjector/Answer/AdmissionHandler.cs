@@ -39,7 +39,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private static PodProjection? t_projection;
 
     private long _projected;
-    private long _projectionFallbacks;
 
     private volatile Tuple<ConfigSnapshot, SiblingMasks>? _masks;
 
@@ -53,9 +52,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     /// <summary>Fresh pods whose patch came from their projection.</summary>
     public long ProjectedInjections => Interlocked.Read(ref _projected);
-
-    /// <summary>Fresh pods whose projection was tried and not trusted (the whole pod was injected instead).</summary>
-    public long ProjectionFallbacks => Interlocked.Read(ref _projectionFallbacks);
 
     /// <summary>Reviews answered from the memo (their own or a sibling's answer).</summary>
     public long MemoHits => _memo.Hits;
@@ -193,7 +189,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 Interlocked.Increment(ref _projected);
                 return written;
             }
-            Interlocked.Increment(ref _projectionFallbacks);
             patch.Clear();
             warnings = null;
         }
