@@ -184,7 +184,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         var projection = t_projection ??= new PodProjection();
         if (ProjectFreshPods && projection.Build(podBytes, PrunableFields.For(snapshot)))
         {
-            if (TryWriteProjectedPatch(snapshot, podBytes, projection, ns, path, patch, ref warnings) is int written)
+            if (TryWriteProjectedPatch(snapshot, projection, ns, path, patch, ref warnings) is int written)
             {
                 Interlocked.Increment(ref _projected);
                 return written;
@@ -205,7 +205,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// container merged into one with pruned fields, a pruned value copied or moved) or when the pod is
     /// refused: the whole pod is then injected, and says why in its own words.
     /// </summary>
-    private int? TryWriteProjectedPatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, PodProjection projection, string ns,
+    private int? TryWriteProjectedPatch(ConfigSnapshot snapshot, PodProjection projection, string ns,
         ReadOnlySpan<char> path, PooledBufferWriter patch, ref List<string>? warnings)
     {
         try
@@ -215,8 +215,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             {
                 return null;
             }
-            // The whole pod's field types, pruned values included, as the full path checks them.
-            PodShape.Check(podBytes);
+            // The whole pod's field types, pruned values included, were checked by the projection's pass.
             int operations = WritePatch(snapshot, pod, ns, path, patch, ref warnings, out var injected);
             return projection.Collides(injected) || PodProjection.Leaked(patch.WrittenSpan) || PodProjection.Leaked(warnings)
                 ? null

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SidecarInjector.Decode;
 using SidecarInjector.Json;
 using SidecarInjector.Render;
 
@@ -43,6 +44,12 @@ internal sealed class PodProjection : IDisposable
     /// <summary>The projected pod built by the last successful <see cref="Build"/>.</summary>
     public ReadOnlySpan<byte> Bytes => _bytes.WrittenSpan;
 
+    /// <summary>
+    /// True when the last <see cref="Build"/> found a field of the wrong JSON type (<see cref="PodFieldTypes"/>):
+    /// the pass that projects a pod also checks its types, so a projection that was built needs no other check.
+    /// </summary>
+    public bool Misfit { get; private set; }
+
     /// <summary>Names of the pod's containers (any list) with a pruned field.</summary>
     public IReadOnlyList<string> PrunedContainers => _containerNames;
 
@@ -62,6 +69,7 @@ internal sealed class PodProjection : IDisposable
         _containerNames.Clear();
         _volumeNames.Clear();
         _previousInjection = false;
+        Misfit = false;
         _fields = fields;
         if (fields.None)
         {
@@ -78,6 +86,11 @@ internal sealed class PodProjection : IDisposable
         }
         catch (JsonException)
         {
+            return false;
+        }
+        catch (MisfitException)
+        {
+            Misfit = true;
             return false;
         }
         if (_previousInjection || _cuts.Count == 0)
@@ -159,31 +172,53 @@ internal sealed class PodProjection : IDisposable
         return false;
     }
 
+    /// <summary>A value of the wrong JSON type for its field: the pod is left whole, whose check names the field.</summary>
+    private sealed class MisfitException : Exception;
+
+    /// <summary>
+    /// Passes the value the reader is on, checking its JSON type against <paramref name="shape"/> (the one
+    /// table, <see cref="PodFieldTypes"/>) when the field has one: the projection's pass is also the pod's
+    /// type check, so a fresh pod is read once for both.
+    /// </summary>
+    private static void Fit(ref Utf8JsonReader reader, PodFieldTypes.Shape? shape)
+    {
+        if (shape is null)
+        {
+            reader.Skip();
+        }
+        else if (!shape.Fits(ref reader))
+        {
+            throw new MisfitException();
+        }
+    }
+
     private void ReadPod(ref Utf8JsonReader reader)
     {
+        var podShape = PodFieldTypes.Pod;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             bool plain = !reader.ValueIsEscaped;
             var name = reader.ValueSpan;
             bool metadata = plain && name.SequenceEqual("metadata"u8);
             bool spec = plain && name.SequenceEqual("spec"u8);
+            var shape = podShape.FieldOf(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.StartObject && metadata)
             {
-                ReadMetadata(ref reader);
+                ReadMetadata(ref reader, shape);
             }
             else if (reader.TokenType == JsonTokenType.StartObject && spec)
             {
-                ReadSpec(ref reader);
+                ReadSpec(ref reader, shape);
             }
             else
             {
-                reader.Skip();
+                Fit(ref reader, shape);
             }
         }
     }
 
-    private void ReadMetadata(ref Utf8JsonReader reader)
+    private void ReadMetadata(ref Utf8JsonReader reader, PodFieldTypes.Shape? metadataShape)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -195,6 +230,7 @@ internal sealed class PodProjection : IDisposable
             var name = reader.ValueSpan;
             bool annotations = name.SequenceEqual("annotations"u8);
             bool managedFields = name.SequenceEqual("managedFields"u8);
+            var shape = metadataShape?.FieldOf(ref reader);
             reader.Read();
             if (annotations && reader.TokenType == JsonTokenType.StartObject)
             {
@@ -204,24 +240,25 @@ internal sealed class PodProjection : IDisposable
                     {
                         _previousInjection = true;
                     }
+                    var valueShape = shape?.FieldOf(ref reader);
                     reader.Read();
-                    reader.Skip();
+                    Fit(ref reader, valueShape);
                 }
             }
             else if (managedFields && reader.TokenType == JsonTokenType.StartArray)
             {
                 int start = (int)reader.TokenStartIndex;
-                reader.Skip();
+                Fit(ref reader, shape);
                 _cuts.Add((start, (int)reader.BytesConsumed - start, true));
             }
             else
             {
-                reader.Skip();
+                Fit(ref reader, shape);
             }
         }
     }
 
-    private void ReadSpec(ref Utf8JsonReader reader)
+    private void ReadSpec(ref Utf8JsonReader reader, PodFieldTypes.Shape? specShape)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -230,24 +267,26 @@ internal sealed class PodProjection : IDisposable
             bool containers = plain && (name.SequenceEqual("containers"u8) || name.SequenceEqual("initContainers"u8)
                 || name.SequenceEqual("ephemeralContainers"u8));
             bool volumes = plain && _fields.VolumeSources && name.SequenceEqual("volumes"u8);
+            var shape = specShape?.FieldOf(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.StartArray && (containers || volumes))
             {
+                var itemShape = shape?.Items;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
-                        ReadItem(ref reader, containers);
+                        ReadItem(ref reader, containers, itemShape);
                     }
                     else
                     {
-                        reader.Skip();
+                        Fit(ref reader, itemShape);
                     }
                 }
             }
             else
             {
-                reader.Skip();
+                Fit(ref reader, shape);
             }
         }
     }
@@ -256,7 +295,7 @@ internal sealed class PodProjection : IDisposable
     /// One container (or volume): its prunable values are cut when it has a plain string name, which
     /// is what a template's container or volume would merge with (<see cref="Collides"/>).
     /// </summary>
-    private void ReadItem(ref Utf8JsonReader reader, bool container)
+    private void ReadItem(ref Utf8JsonReader reader, bool container, PodFieldTypes.Shape? itemShape)
     {
         int firstCut = _cuts.Count;
         string? itemName = null;
@@ -268,6 +307,7 @@ internal sealed class PodProjection : IDisposable
             bool isName = plain && field.SequenceEqual("name"u8);
             escapedName |= !plain;
             bool prunable = plain && !isName && (!container || _fields.IsPrunableContainerField(field));
+            var shape = itemShape?.FieldOf(ref reader);
             reader.Read();
             if (isName && reader.TokenType == JsonTokenType.String)
             {
@@ -276,12 +316,12 @@ internal sealed class PodProjection : IDisposable
             else if (prunable && NonEmpty(ref reader))
             {
                 int start = (int)reader.TokenStartIndex;
-                reader.Skip();
+                Fit(ref reader, shape);
                 _cuts.Add((start, (int)reader.BytesConsumed - start, false));
             }
             else
             {
-                reader.Skip();
+                Fit(ref reader, shape);
             }
         }
         if (_cuts.Count == firstCut)

@@ -37,6 +37,15 @@ internal static class PodFieldTypes
         /// checked with <see cref="Check"/> for the message.
         /// </summary>
         public abstract bool Fits(ref Utf8JsonReader reader);
+
+        /// <summary>
+        /// For a reader that walks a mapping itself (the fresh path's projection): the shape of the field
+        /// whose name the reader is on, null when the field is not checked (or this is not a mapping).
+        /// </summary>
+        public virtual Shape? FieldOf(ref Utf8JsonReader reader) => null;
+
+        /// <summary>For a reader that walks a list itself: the shape of its items (null when this is not a list).</summary>
+        public virtual Shape? Items => null;
     }
 
     /// <summary>What a scalar must be beyond its JSON type.</summary>
@@ -187,6 +196,8 @@ internal static class PodFieldTypes
             }
         }
 
+        public override Shape? FieldOf(ref Utf8JsonReader reader) => _fields.Count > 0 ? Named(ref reader) ?? others : others;
+
         public override bool Fits(ref Utf8JsonReader reader)
         {
             if (reader.TokenType == JsonTokenType.Null)
@@ -199,7 +210,7 @@ internal static class PodFieldTypes
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var shape = _fields.Count > 0 ? Named(ref reader) ?? others : others;
+                var shape = FieldOf(ref reader);
                 reader.Read();
                 if (shape is null)
                 {
@@ -219,6 +230,8 @@ internal static class PodFieldTypes
 
     private sealed class ListOf(Shape items) : Shape
     {
+        public override Shape? Items => items;
+
         public override void Check(JsonElement value)
         {
             if (value.ValueKind == JsonValueKind.Null)
