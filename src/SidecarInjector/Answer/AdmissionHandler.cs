@@ -101,7 +101,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             }
             else
             {
-                answer = Decide(snapshot, request, pod, path);
+                answer = Decide(snapshot, request, pod, path, key.Layout);
                 if (_memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
                 {
                     _memo.Remember(hash, snapshot, request.Namespace, path, key.Digest, answer);
@@ -147,13 +147,15 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             && (sibling.Warnings ?? []).SequenceEqual(answer.Warnings ?? []);
     }
 
-    private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path)
+    /// <param name="layout">Where the pod's facts are, when the key's pass found them (else <see cref="PodLayout.Unknown"/>).</param>
+    private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path,
+        PodLayout layout = default)
     {
         PodFacts? facts = null;
         string rule = "pod fields";
         try
         {
-            facts = PodFactsReader.Read(pod, request.Namespace);
+            facts = PodFactsReader.Read(pod, request.Namespace, layout);
             var verdict = InjectionDecision.Decide(snapshot.Policy, snapshot.NeverInjectSelector, snapshot.AlwaysInjectSelector, facts);
             rule = verdict.Describe();
             if (!verdict.Inject)

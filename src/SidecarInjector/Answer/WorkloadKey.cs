@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SidecarInjector.Decide;
 using SidecarInjector.Json;
 using SidecarInjector.Render;
 
@@ -32,6 +33,10 @@ internal sealed class WorkloadKey : IDisposable
     private bool _ownerIsController;
     private string _ownerApiVersion = "", _ownerKind = "", _ownerName = "";
 
+    /// <summary>What <see cref="Layout"/> is made of, noted on the way.</summary>
+    private int _metadataStart, _metadataLength, _metadataFields, _specFields, _hostNetworkFields;
+    private bool _hostNetwork, _layoutUnsure;
+
     /// <summary>The masks of the key being built.</summary>
     private SiblingMasks _masks = SiblingMasks.None;
 
@@ -48,6 +53,15 @@ internal sealed class WorkloadKey : IDisposable
     /// equal another workload's.
     /// </summary>
     public ReadOnlySpan<byte> Digest => _digest;
+
+    /// <summary>
+    /// Where the last pod's facts are (<see cref="PodLayout"/>), so the decision need not read the whole pod
+    /// again; unknown when a field came twice, a name at the pod's or spec's level was escaped, or
+    /// hostNetwork was not a boolean.
+    /// </summary>
+    public PodLayout Layout => !_layoutUnsure && _metadataFields == 1 && _specFields <= 1 && _hostNetworkFields <= 1
+        ? new(_metadataStart, _metadataLength, _hostNetwork)
+        : PodLayout.Unknown;
 
     /// <summary>How many values the last key left out.</summary>
     public int MaskedCount => _masked.Count;
@@ -66,6 +80,8 @@ internal sealed class WorkloadKey : IDisposable
         _podName = _generateName = _templateHash = _deploymentConfig = "";
         _controller = null;
         _podNameMask = -1;
+        _metadataStart = _metadataLength = _metadataFields = _specFields = _hostNetworkFields = 0;
+        _hostNetwork = _layoutUnsure = false;
         _masks = masks;
         try
         {
@@ -163,7 +179,15 @@ internal sealed class WorkloadKey : IDisposable
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = Field(ref reader, part);
+            if (part is Part.Pod or Part.Spec)
+            {
+                NoteLayoutField(reader.ValueIsEscaped, field);
+            }
             reader.Read();
+            if (part is Part.Pod or Part.Spec)
+            {
+                NoteLayoutValue(reader.TokenType, field);
+            }
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
@@ -174,7 +198,13 @@ internal sealed class WorkloadKey : IDisposable
                     }
                     else
                     {
+                        int start = (int)reader.TokenStartIndex;
                         ReadObject(ref reader, inner);
+                        if (inner == Part.Metadata)
+                        {
+                            _metadataStart = start;
+                            _metadataLength = (int)reader.BytesConsumed - start;
+                        }
                     }
                     break;
                 case JsonTokenType.StartArray:
@@ -204,6 +234,40 @@ internal sealed class WorkloadKey : IDisposable
             }
             _ownerIsController = false;
             _ownerApiVersion = _ownerKind = _ownerName = "";
+        }
+    }
+
+    /// <summary>A field of the pod or its spec, by name: what <see cref="Layout"/> may rely on.</summary>
+    private void NoteLayoutField(bool escaped, Known field)
+    {
+        // The decision's reader matches escaped names too; this pass does not.
+        _layoutUnsure |= escaped;
+        switch (field)
+        {
+            case Known.Metadata:
+                _metadataFields++;
+                break;
+            case Known.Spec:
+                _specFields++;
+                break;
+            case Known.HostNetwork:
+                _hostNetworkFields++;
+                break;
+        }
+    }
+
+    /// <summary>A value of the pod or its spec: the decision's reader refuses a spec or hostNetwork of another type, which the whole pod must then say.</summary>
+    private void NoteLayoutValue(JsonTokenType token, Known field)
+    {
+        switch (field)
+        {
+            case Known.Spec:
+                _layoutUnsure |= token is not (JsonTokenType.StartObject or JsonTokenType.Null);
+                break;
+            case Known.HostNetwork:
+                _hostNetwork = token == JsonTokenType.True;
+                _layoutUnsure |= token is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null);
+                break;
         }
     }
 
@@ -329,6 +393,7 @@ internal sealed class WorkloadKey : IDisposable
         Volumes,
         Containers,
         VolumeMounts,
+        HostNetwork,
     }
 
 
@@ -372,6 +437,7 @@ internal sealed class WorkloadKey : IDisposable
             case Part.Spec:
                 return name.SequenceEqual("volumes"u8) ? Known.Volumes
                     : name.SequenceEqual("containers"u8) || name.SequenceEqual("initContainers"u8) || name.SequenceEqual("ephemeralContainers"u8) ? Known.Containers
+                    : name.SequenceEqual("hostNetwork"u8) ? Known.HostNetwork
                     : Known.None;
             case Part.Volume or Part.Mount:
                 return name.SequenceEqual("name"u8) ? Known.Name : Known.None;

@@ -13,11 +13,18 @@ internal static class PodFactsReader
     /// Reads the facts; a field of the wrong type is refused with the message of the one table of pod
     /// field types (<see cref="PodFieldTypes"/>, through <see cref="PodShape"/>), so both readers say the same.
     /// </summary>
-    public static PodFacts Read(ReadOnlySpan<byte> pod, string requestNamespace)
+    public static PodFacts Read(ReadOnlySpan<byte> pod, string requestNamespace) => Read(pod, requestNamespace, PodLayout.Unknown);
+
+    /// <summary>
+    /// The same, reading only the metadata object when <paramref name="layout"/> says where it is (a pass
+    /// over the pod found it): the answer is the one the whole pod gives.
+    /// </summary>
+    public static PodFacts Read(ReadOnlySpan<byte> pod, string requestNamespace, PodLayout layout)
     {
         try
         {
-            return ReadFacts(pod, requestNamespace);
+            return layout.Known ? ReadFacts(pod.Slice(layout.MetadataStart, layout.MetadataLength), layout.HostNetwork, requestNamespace)
+                : ReadFacts(pod, requestNamespace);
         }
         catch (MistypedField)
         {
@@ -67,6 +74,15 @@ internal static class PodFactsReader
                 reader.Skip();
             }
         }
+        return facts;
+    }
+
+    private static PodFacts ReadFacts(ReadOnlySpan<byte> metadata, bool hostNetwork, string requestNamespace)
+    {
+        var facts = new PodFacts { Namespace = requestNamespace, HostNetwork = hostNetwork };
+        var reader = new Utf8JsonReader(metadata, AdmissionReviewReader.Options);
+        reader.Read();
+        ReadMetadata(ref reader, facts);
         return facts;
     }
 
