@@ -71,21 +71,31 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// </summary>
     public Result Handle(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, IBufferWriter<byte> output)
     {
-        var request = AdmissionReviewReader.Read(body);
+        var snapshot = config();
+        var key = t_key ??= new WorkloadKey();
+        // The memo's key is read on the review's own pass. On OpenShift the answer depends on the Namespace
+        // object too, which the key does not hold: no key, no memo.
+        bool keyed = snapshot is not null && !(namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment));
+        if (keyed)
+        {
+            key.Begin(MasksFor(snapshot!));
+        }
+        var request = AdmissionReviewReader.Read(body, keyed ? key : null);
         if (!request.IsPodCreate || request.ObjectLength == 0)
         {
             AdmissionResponseWriter.WriteAllowed(output, request, body, null);
             return new(InjectionOutcome.Skipped, null, null, NotPodCreate, "", request);
         }
+        if (snapshot is null)
+        {
+            throw new NotReadyException();
+        }
 
-        var snapshot = config() ?? throw new NotReadyException();
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
         CachedAnswer answer;
         string podName;
-        var key = t_key ??= new WorkloadKey();
-        // On OpenShift the answer depends on the Namespace object too, which the memo's key does not
-        // hold; a pod the key's reader cannot follow goes the full way, whose parser says what is wrong.
-        if ((namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)) || !key.Build(pod, MasksFor(snapshot)))
+        // A pod the key's reader cannot follow goes the full way, whose parser says what is wrong.
+        if (!keyed || !key.Finish(pod))
         {
             answer = Decide(snapshot, request, pod, path);
             podName = answer.Pod;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SidecarInjector.Decide;
+using SidecarInjector.Decode;
 using SidecarInjector.Json;
 using SidecarInjector.Render;
 
@@ -14,7 +15,7 @@ namespace SidecarInjector.Answer;
 /// in their names, uids and token volume, get one key; one pass of a <see cref="Utf8JsonReader"/>
 /// over the pod, nothing kept of it but the key.
 /// </summary>
-internal sealed class WorkloadKey : IDisposable
+internal sealed class WorkloadKey : IDisposable, IObjectReader
 {
     private const byte Marker = 0x01;
     private const byte Separator = 0x02;
@@ -69,20 +70,19 @@ internal sealed class WorkloadKey : IDisposable
     /// <summary>The pod's name, or its generateName, for the log.</summary>
     public string PodName => _podName.Length > 0 ? _podName : _generateName;
 
+    /// <summary>Offset of the pod in the bytes the reader reads (the review's body when read on its pass).</summary>
+    private int _base;
+
+    /// <summary>Whether the pod was read whole since <see cref="Begin"/>.</summary>
+    private bool _read;
+
     /// <summary>
     /// Builds the key of <paramref name="pod"/>. False when the pod is not JSON the reader can follow
     /// (it then goes the full way, whose parser says what is wrong with it).
     /// </summary>
     public bool Build(ReadOnlySpan<byte> pod, SiblingMasks masks)
     {
-        _key.Clear();
-        _masked.Clear();
-        _podName = _generateName = _templateHash = _deploymentConfig = "";
-        _controller = null;
-        _podNameMask = -1;
-        _metadataStart = _metadataLength = _metadataFields = _specFields = _hostNetworkFields = 0;
-        _hostNetwork = _layoutUnsure = false;
-        _masks = masks;
+        Begin(masks);
         try
         {
             var reader = new Utf8JsonReader(pod, new JsonReaderOptions { MaxDepth = 64 });
@@ -90,12 +90,71 @@ internal sealed class WorkloadKey : IDisposable
             {
                 return false;
             }
-            ReadObject(ref reader, Part.Pod);
+            ((IObjectReader)this).ReadObject(ref reader, 0);
         }
         catch (JsonException)
         {
             return false;
         }
+        return Finish(pod);
+    }
+
+    /// <summary>
+    /// Starts a key to be read on the review's pass (<see cref="AdmissionReviewReader.Read(ReadOnlySpan{byte}, IObjectReader?)"/>)
+    /// and finished with <see cref="Finish"/>: the pod is then read once for the review and its key.
+    /// </summary>
+    public void Begin(SiblingMasks masks)
+    {
+        _masks = masks;
+        _read = false;
+        Reset(0);
+    }
+
+    private void Reset(int podOffset)
+    {
+        _base = podOffset;
+        _key.Clear();
+        _masked.Clear();
+        _podName = _generateName = _templateHash = _deploymentConfig = "";
+        _controller = null;
+        _podNameMask = -1;
+        _metadataStart = _metadataLength = _metadataFields = _specFields = _hostNetworkFields = 0;
+        _hostNetwork = _layoutUnsure = false;
+        _ownerIsController = false;
+        _ownerApiVersion = _ownerKind = _ownerName = "";
+    }
+
+    void IObjectReader.ReadObject(ref Utf8JsonReader reader, int objectStart)
+    {
+        Reset(objectStart);
+        int depth = reader.CurrentDepth;
+        try
+        {
+            ReadObject(ref reader, Part.Pod);
+            _read = true;
+        }
+        catch (InvalidOperationException)
+        {
+            // A string the reader cannot decode (GetString): no key; the full path says what is wrong.
+            _read = false;
+            while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+            {
+                reader.Read();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finishes the key of <paramref name="pod"/>, the object the last read was of. False when it was not
+    /// read whole (no object, or one the reader could not follow).
+    /// </summary>
+    public bool Finish(ReadOnlySpan<byte> pod)
+    {
+        if (!_read)
+        {
+            return false;
+        }
+        _read = false;
         var (name, kind, apiVersion) = InjectionData.DeploymentMeta(_podName, _generateName, _controller, _templateHash, _deploymentConfig);
         if (_podNameMask >= 0 && ReferenceEquals(name, _podName))
         {
@@ -202,7 +261,7 @@ internal sealed class WorkloadKey : IDisposable
                         ReadObject(ref reader, inner);
                         if (inner == Part.Metadata)
                         {
-                            _metadataStart = start;
+                            _metadataStart = start - _base;
                             _metadataLength = (int)reader.BytesConsumed - start;
                         }
                     }
@@ -351,7 +410,7 @@ internal sealed class WorkloadKey : IDisposable
     }
 
     private void Mask(ref Utf8JsonReader reader, bool perturbable) =>
-        _masked.Add(((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex), perturbable));
+        _masked.Add(((int)reader.TokenStartIndex - _base, (int)(reader.BytesConsumed - reader.TokenStartIndex), perturbable));
 
     /// <summary><c>kube-api-access-</c> and five lower-case letters or digits, as the ServiceAccount admission names it.</summary>
     private static bool IsTokenVolume(ReadOnlySpan<byte> name)

@@ -11,11 +11,17 @@ internal static class AdmissionReviewReader
 {
     internal static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
-    public static AdmissionRequest Read(ReadOnlySpan<byte> body)
+    public static AdmissionRequest Read(ReadOnlySpan<byte> body) => Read(body, null);
+
+    /// <summary>
+    /// Reads the review; <paramref name="objectReader"/>, when given, reads <c>request.object</c> on the way
+    /// (each time the field comes; the last one is the request's object).
+    /// </summary>
+    public static AdmissionRequest Read(ReadOnlySpan<byte> body, IObjectReader? objectReader)
     {
         try
         {
-            return ReadEnvelope(body);
+            return ReadEnvelope(body, objectReader);
         }
         catch (JsonException e)
         {
@@ -23,7 +29,7 @@ internal static class AdmissionReviewReader
         }
     }
 
-    private static AdmissionRequest ReadEnvelope(ReadOnlySpan<byte> body)
+    private static AdmissionRequest ReadEnvelope(ReadOnlySpan<byte> body, IObjectReader? objectReader)
     {
         var reader = new Utf8JsonReader(body, Options);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -48,7 +54,7 @@ internal static class AdmissionReviewReader
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    request = ReadRequest(ref reader);
+                    request = ReadRequest(ref reader, objectReader);
                     hasRequest = true;
                 }
                 else if (reader.TokenType != JsonTokenType.Null)
@@ -88,7 +94,7 @@ internal static class AdmissionReviewReader
         return request;
     }
 
-    private static AdmissionRequest ReadRequest(ref Utf8JsonReader reader)
+    private static AdmissionRequest ReadRequest(ref Utf8JsonReader reader, IObjectReader? objectReader)
     {
         var request = new AdmissionRequest { Namespace = "" };
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -146,7 +152,14 @@ internal static class AdmissionReviewReader
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
                     int start = (int)reader.TokenStartIndex;
-                    reader.Skip();
+                    if (objectReader is null)
+                    {
+                        reader.Skip();
+                    }
+                    else
+                    {
+                        objectReader.ReadObject(ref reader, start);
+                    }
                     request.ObjectStart = start;
                     request.ObjectLength = (int)reader.BytesConsumed - start;
                 }
