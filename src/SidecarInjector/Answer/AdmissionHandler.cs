@@ -153,7 +153,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             && sibling.FailureReason == answer.FailureReason
             && sibling.Message == answer.Message
             && sibling.Rule == answer.Rule
-            && (sibling.QuotedPatch ?? []).AsSpan().SequenceEqual(answer.QuotedPatch)
+            && StoredPatch.SameBytes(sibling.Patch, answer.Patch)
             && (sibling.Warnings ?? []).SequenceEqual(answer.Warnings ?? []);
     }
 
@@ -177,7 +177,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             int operations = WritePatch(snapshot, pod, request.Namespace, path, patch, ref warnings);
             return operations == 0
                 ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name, warnings)
-                : new CachedAnswer(InjectionOutcome.Injected, null, null, AdmissionResponseWriter.QuotePatch(patch.WrittenSpan), rule, facts.Name, warnings);
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, StoredPatch.Whole(patch.WrittenSpan), rule, facts.Name, warnings);
         }
         catch (InjectionException e)
         {

@@ -21,22 +21,23 @@ internal static class AdmissionResponseWriter
         }
         else
         {
-            WriteAllowed(output, request, body, answer.QuotedPatch, answer.Warnings);
+            WriteAllowed(output, request, body, answer.Patch, answer.Warnings);
         }
     }
 
-    /// <summary>An allowed answer; <paramref name="quotedPatch"/> is the patch's JSON string token, or null.</summary>
-    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, byte[]? quotedPatch,
+    /// <summary>An allowed answer, with <paramref name="patch"/> when there is one.</summary>
+    public static void WriteAllowed(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, StoredPatch? patch,
         IReadOnlyList<string>? warnings = null)
     {
         var writer = Rent(output);
         WriteStart(writer, request, body);
         writer.WriteBoolean("allowed"u8, true);
-        if (quotedPatch is not null)
+        if (patch is not null)
         {
             writer.WriteString("patchType"u8, "JSONPatch"u8);
-            writer.WritePropertyName("patch"u8);
-            writer.WriteRawValue(quotedPatch, skipInputValidation: true);
+            var bytes = patch.Bytes(out var rented);
+            writer.WriteBase64String("patch"u8, bytes);
+            StoredPatch.Return(rented);
         }
         if (warnings is not null)
         {
@@ -51,16 +52,6 @@ internal static class AdmissionResponseWriter
     }
 
     /// <summary>The patch as a JSON string token holding its base64, ready for <see cref="WriteAllowed"/>.</summary>
-    public static byte[] QuotePatch(ReadOnlySpan<byte> patch)
-    {
-        // Padded base64 has exactly this length, so the array needs no trimming.
-        var quoted = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(patch.Length) + 2];
-        quoted[0] = (byte)'"';
-        System.Buffers.Text.Base64.EncodeToUtf8(patch, quoted.AsSpan(1), out _, out int written);
-        quoted[written + 1] = (byte)'"';
-        return quoted;
-    }
-
     public static void WriteDenied(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, int code, string reason, string message)
     {
         var writer = Rent(output);

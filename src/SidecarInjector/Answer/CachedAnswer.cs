@@ -1,7 +1,7 @@
 namespace SidecarInjector.Answer;
 
 /// <summary>The part of an answer that does not depend on the request's uid or version.</summary>
-internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReason, string? message, byte[]? quotedPatch,
+internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReason, string? message, StoredPatch? patch,
     string rule, string pod, IReadOnlyList<string>? warnings = null)
 {
     public InjectionOutcome Outcome { get; } = outcome;
@@ -20,6 +20,9 @@ internal sealed class CachedAnswer(InjectionOutcome outcome, string? failureReas
     /// </summary>
     public IReadOnlyList<string>? Warnings { get; } = warnings is { Count: > 0 } ? warnings : null;
 
-    /// <summary>The patch as a JSON string token (quotes included, base64 inside), or null for no patch.</summary>
-    public byte[]? QuotedPatch { get; } = quotedPatch;
+    /// <summary>The JSON patch (base64-encoded as it is written), or null for no patch.</summary>
+    public StoredPatch? Patch { get; } = patch;
+
+    /// <summary>The same answer with its patch kept as <paramref name="stored"/> (the same bytes, in shared pieces).</summary>
+    public CachedAnswer WithPatch(StoredPatch stored) => new(Outcome, FailureReason, Message, stored, Rule, Pod, Warnings);
 }

@@ -10,7 +10,9 @@ namespace SidecarInjector.Answer;
 /// pod onwards, a Job's next run, a retried review cost a lookup. A direct-mapped table, so a lookup
 /// allocates nothing. Memory is bounded in bytes, not only in entries: a key whose bytes and answer
 /// exceed <see cref="MaxEntryBytes"/> is not kept (a 1 MiB pod is rarely created twice), and all
-/// entries together stay under <see cref="BudgetBytes"/>.
+/// entries together stay under <see cref="BudgetBytes"/>. A kept patch is held in pieces shared with the
+/// other kept patches (<see cref="PatchPieces"/>, bounded on its own): an entry then weighs about a tenth
+/// of its patch.
 /// </summary>
 internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudgetBytes)
 {
@@ -27,6 +29,10 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     private long _bytes;
     private readonly Lock _storeLock = new();
     private int _hand;
+
+    /// <summary>The pieces the kept answers' patches share (<see cref="PatchPieces"/>), for the config they were made with.</summary>
+    private PatchPieces _pieces = new();
+    private ConfigSnapshot? _piecesConfig;
 
     /// <summary>Slots one store may sweep for room (two full turns of the table).</summary>
     private const int MaxEvictionSteps = 2 * SlotCount;
@@ -51,7 +57,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     internal sealed class Entry(int hash, ConfigSnapshot config, string ns, string path, byte[] key, CachedAnswer answer)
     {
         /// <summary>What this entry keeps alive, roughly: the key, the path and the answer's patch and texts.</summary>
-        public long Size { get; } = key.Length + path.Length * 2L + (answer.QuotedPatch?.Length ?? 0)
+        public long Size { get; } = key.Length + path.Length * 2L + (answer.Patch?.OwnBytes ?? 0)
             + (answer.Message?.Length ?? 0) * 2L + answer.Rule.Length * 2L + answer.Pod.Length * 2L + 256;
 
         public int Hash { get; } = hash;
@@ -114,7 +120,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// </summary>
     public bool Admits(int hash, int keyLength, CachedAnswer answer)
     {
-        long estimate = keyLength + (answer.QuotedPatch?.Length ?? 0);
+        long estimate = keyLength + (answer.Patch?.Length ?? 0);
         if (estimate > MaxEntryBytes)
         {
             return false;
@@ -137,9 +143,16 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// </summary>
     public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key, CachedAnswer answer)
     {
-        var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), answer);
         lock (_storeLock)
         {
+            if (!ReferenceEquals(_piecesConfig, config))
+            {
+                // A new config renders other sidecars: its answers share pieces among themselves.
+                _pieces = new PatchPieces();
+                _piecesConfig = config;
+            }
+            var kept = answer.Patch is { } patch ? answer.WithPatch(_pieces.Compact(patch)) : answer;
+            var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), kept);
             var slots = _slots;
             if (slots is null)
             {
