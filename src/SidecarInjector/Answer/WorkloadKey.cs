@@ -137,9 +137,8 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
         {
             // A string the reader cannot decode (GetString): no key; the full path says what is wrong.
             _read = false;
-            while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+            while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) && reader.Read())
             {
-                reader.Read();
             }
         }
     }

@@ -88,6 +88,22 @@ public sealed class AdmissionHandlerTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("generateName")]
+    [InlineData("kind")]
+    [InlineData("uid")]
+    public void A_review_that_is_not_UTF_8_is_a_decode_error_not_an_internal_error(string field)
+    {
+        // 0xFF never occurs in UTF-8: put into a string value of the pod or the envelope.
+        var review = Encoding.UTF8.GetBytes(Reviews.Review(Reviews.SamplePod())).ToList();
+        int at = Encoding.UTF8.GetString([.. review]).IndexOf($"\"{field}\":\"", StringComparison.Ordinal) + field.Length + 4;
+        review.Insert(at, 0xFF);
+        var handler = new AdmissionHandler(() => InProcess.DefaultConfig, "default");
+        using var output = new PooledBufferWriter();
+        var e = Assert.Throws<AdmissionDecodeException>(() => handler.Handle(review.ToArray(), "/inject", output));
+        Assert.Contains("not UTF-8", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Pathological_nesting_is_a_decode_error_not_a_crash()
     {
