@@ -59,8 +59,8 @@ internal sealed class PodProjection : IDisposable
     /// <summary>
     /// Projects <paramref name="pod"/>. False when there is nothing to gain or the projection cannot be
     /// trusted: nothing prunable, a previous injection (re-injection reads the old proxy's env and the
-    /// pod's recorded overrides), or JSON the reader cannot follow (the full path's parser then says
-    /// what is wrong).
+    /// pod's recorded overrides), a field of the wrong JSON type (<see cref="Misfit"/>), or JSON the
+    /// reader cannot follow (the full path's checks then say what is wrong).
     /// </summary>
     public bool Build(ReadOnlySpan<byte> pod, PrunableFields fields)
     {
