@@ -51,7 +51,6 @@ internal static class AdmissionResponseWriter
         WriteEnd(writer);
     }
 
-    /// <summary>The patch as a JSON string token holding its base64, ready for <see cref="WriteAllowed"/>.</summary>
     public static void WriteDenied(IBufferWriter<byte> output, in AdmissionRequest request, ReadOnlySpan<byte> body, int code, string reason, string message)
     {
         var writer = Rent(output);

@@ -8,7 +8,7 @@ namespace SidecarInjector.Answer;
 /// and field name before it, is one piece; larger objects and lists are cut inside. Pods of different
 /// workloads get sidecars that differ in a few values (the workload's name, its ports), so most pieces of
 /// a workload's patch are already in the table, and its entry keeps only references and what is its own:
-/// about a fifth of the bytes. Bounded: once the table holds <see cref="MaxBytes"/>, new pieces stay with
+/// about a tenth of the bytes. Bounded: once the table holds <see cref="MaxBytes"/>, new pieces stay with
 /// their patch. Not thread-safe: the memo's stores, which use it, are serialised.
 /// </summary>
 internal sealed class PatchPieces

@@ -124,23 +124,12 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
         _ownerApiVersion = _ownerKind = _ownerName = "";
     }
 
+    /// <remarks>The review reader has checked the body's text, so every string here can be read.</remarks>
     void IObjectReader.ReadObject(ref Utf8JsonReader reader, int objectStart)
     {
         Reset(objectStart);
-        int depth = reader.CurrentDepth;
-        try
-        {
-            ReadObject(ref reader, Part.Pod);
-            _read = true;
-        }
-        catch (InvalidOperationException)
-        {
-            // A string the reader cannot decode (GetString): no key; the full path says what is wrong.
-            _read = false;
-            while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) && reader.Read())
-            {
-            }
-        }
+        ReadObject(ref reader, Part.Pod);
+        _read = true;
     }
 
     /// <summary>

@@ -19,12 +19,7 @@ internal static class AdmissionReviewReader
     /// </summary>
     public static AdmissionRequest Read(ReadOnlySpan<byte> body, IObjectReader? objectReader)
     {
-        // JSON is UTF-8 (RFC 8259), and the reader does not check inside strings: a string that is not
-        // would fail later, when read, as if it were our bug. Checked in one vectorised pass.
-        if (!System.Text.Unicode.Utf8.IsValid(body))
-        {
-            throw new AdmissionDecodeException("request body is not valid JSON: it is not UTF-8");
-        }
+        CheckText(body);
         try
         {
             return ReadEnvelope(body, objectReader);
@@ -33,6 +28,60 @@ internal static class AdmissionReviewReader
         {
             throw new AdmissionDecodeException("request body is not valid JSON: " + e.Message);
         }
+    }
+
+    /// <summary>
+    /// The reader checks structure, not the text inside strings: bytes that are not UTF-8, or an escaped
+    /// half of a surrogate pair (<c>\uD800</c>), would fail later, when the string is first read, as if
+    /// that were our bug. Both are refused here, for every reader after this one: UTF-8 in one vectorised
+    /// pass, and escaped strings are decoded only when the body has a surrogate escape at all (the
+    /// apiserver never sends one; Go writes U+FFFD instead).
+    /// </summary>
+    private static void CheckText(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new AdmissionDecodeException("request body is not valid JSON: it is not UTF-8");
+        }
+        if (!HasSurrogateEscape(body))
+        {
+            return;
+        }
+        try
+        {
+            var reader = new Utf8JsonReader(body, Options);
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new AdmissionDecodeException("request body is not valid JSON: " + e.Message);
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: the envelope's reader says where.
+        }
+    }
+
+    /// <summary>Whether <c>\u</c> followed by D8–DF (either case) occurs anywhere: a possible surrogate escape.</summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> body)
+    {
+        for (int at = body.IndexOf("\\u"u8); at >= 0 && at + 3 < body.Length;)
+        {
+            byte high = body[at + 2], next = body[at + 3];
+            if (high is (byte)'d' or (byte)'D' && next is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+            int following = body[(at + 2)..].IndexOf("\\u"u8);
+            at = following < 0 ? -1 : at + 2 + following;
+        }
+        return false;
     }
 
     private static AdmissionRequest ReadEnvelope(ReadOnlySpan<byte> body, IObjectReader? objectReader)

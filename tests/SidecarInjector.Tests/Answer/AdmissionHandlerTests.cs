@@ -104,6 +104,28 @@ public sealed class AdmissionHandlerTests
         Assert.Contains("not UTF-8", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\\uD800", true)]
+    [InlineData("\\udfff-x", true)]
+    [InlineData("\\uD83D\\uDE00", false)]
+    [InlineData("\\u003c\\\\uD800", false)]
+    public void A_string_escaping_half_a_surrogate_pair_is_a_decode_error_not_an_internal_error(string escaped, bool refused)
+    {
+        var review = Reviews.Review(Reviews.SamplePod()).Replace("\"generateName\":\"", "\"generateName\":\"" + escaped, StringComparison.Ordinal);
+        var handler = new AdmissionHandler(() => InProcess.DefaultConfig, "default");
+        using var output = new PooledBufferWriter();
+        var error = Record.Exception(() => handler.Handle(Encoding.UTF8.GetBytes(review), "/inject", output));
+        if (refused)
+        {
+            Assert.Contains("surrogate", Assert.IsType<AdmissionDecodeException>(error).Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            // An escaped pair (an emoji), or an escaped backslash before "uD800": text, served as usual.
+            Assert.Null(error);
+        }
+    }
+
     [Fact]
     public void Pathological_nesting_is_a_decode_error_not_a_crash()
     {
