@@ -22,6 +22,15 @@ internal sealed class CertificateWatchers : IDisposable
         }
     }
 
+    /// <summary>Reloads once after the debounce (see <see cref="MountWatcher.CheckAfterDebounce"/>).</summary>
+    public void CheckAfterDebounce()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.CheckAfterDebounce();
+        }
+    }
+
     private static string DirectoryOf(string file) => Path.GetDirectoryName(Path.GetFullPath(file)) ?? "/";
 
     public void Dispose()

@@ -12,6 +12,9 @@ internal sealed class RunningServer(WebApplication app, IReadOnlyList<string> ad
     /// <summary>The bytes of reviews in flight and their limit (--max-inflight-bytes).</summary>
     public RequestBodyBudget Budget { get; } = budget;
 
+    /// <summary>The host's services (what its start resolved, for HostStartupTypesTests).</summary>
+    public IServiceProvider Services => app.Services;
+
     /// <summary>The port of the first address with this scheme ("https" or "http").</summary>
     public int Port(string scheme)
     {

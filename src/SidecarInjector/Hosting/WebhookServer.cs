@@ -78,6 +78,32 @@ internal static partial class WebhookServer
         var loggerFactory = ConsoleLog.CreateFactory(level, logOutput ?? Console.Out, options.JsonLogs, new ListenerFailureObserver(liveness));
         var log = loggerFactory.CreateLogger("SidecarInjector");
 
+        var configStore = new ConfigStore(
+            options.ConfigSource.Read,
+            loggerFactory.CreateLogger("SidecarInjector.Config"));
+        var alpn = options.EnableHttp2
+            ? new List<SslApplicationProtocol> { SslApplicationProtocol.Http2, SslApplicationProtocol.Http11 }
+            : new List<SslApplicationProtocol> { SslApplicationProtocol.Http11 };
+        var certLogger = loggerFactory.CreateLogger("SidecarInjector.Certificates");
+        var certificates = options.Dev
+            ? new CertificateStore(alpn, certLogger)
+            : new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
+        // Config and certificate load while the host is built and binds (first, so that the loading
+        // thread starts as early as it can: it is the longer of the two paths to readiness). Neither
+        // needs the other, and readiness waits for both anyway.
+        var loading = Task.Run(() =>
+        {
+            configStore.Reload();
+            if (options.Dev)
+            {
+                certificates.Use(DevCertificate.Create());
+            }
+            else
+            {
+                certificates.Reload();
+            }
+        });
+
         // The empty builder: everything comes from the command line, so none of the slim builder's
         // appsettings*.json sources (and the file watcher on the working directory they start).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
@@ -95,31 +121,6 @@ internal static partial class WebhookServer
         builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
 
         var exporter = new PrometheusExporter();
-        var configStore = new ConfigStore(
-            options.ConfigSource.Read,
-            loggerFactory.CreateLogger("SidecarInjector.Config"));
-        var alpn = options.EnableHttp2
-            ? new List<SslApplicationProtocol> { SslApplicationProtocol.Http2, SslApplicationProtocol.Http11 }
-            : new List<SslApplicationProtocol> { SslApplicationProtocol.Http11 };
-        var certLogger = loggerFactory.CreateLogger("SidecarInjector.Certificates");
-        var certificates = options.Dev
-            ? new CertificateStore(alpn, certLogger)
-            : new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
-        // Config and certificate load while the host is built and binds: neither needs the other,
-        // and readiness waits for both anyway.
-        var loading = Task.Run(() =>
-        {
-            configStore.Reload();
-            if (options.Dev)
-            {
-                certificates.Use(DevCertificate.Create());
-            }
-            else
-            {
-                certificates.Reload();
-            }
-        });
-
         var cluster = ClusterFeatures.Start(options, loggerFactory);
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup);
         var drain = new DrainState();
@@ -170,6 +171,24 @@ internal static partial class WebhookServer
             }
         }
 
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // Nothing listens (a port in use, say): release what was started before the caller reports it.
+            await app.DisposeAsync();
+            cluster.Dispose();
+            exporter.Dispose();
+            loggerFactory.Dispose();
+            throw;
+        }
+        await loading;
+        var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
+        // The watchers start once both are loaded, off readiness's path (their threads and inotify
+        // handles cost a few ms of start-up): each checks once after its debounce, so a change made
+        // while they started is not missed (the stores compare content, so an unchanged mount costs a read).
         var trimmer = new MemoryTrimmer(budget, TrimInterval);
         var configWatcher = options.ConfigSource.WatchedDirectory is not { } watched
             ? null
@@ -182,26 +201,9 @@ internal static partial class WebhookServer
         var certWatchers = options.Dev
             ? null
             : new CertificateWatchers(options, certificates, options.PollInterval);
-
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            // Nothing listens (a port in use, say): release what was started before the caller reports it.
-            await app.DisposeAsync();
-            trimmer.Dispose();
-            configWatcher?.Dispose();
-            certWatchers?.Dispose();
-            cluster.Dispose();
-            exporter.Dispose();
-            loggerFactory.Dispose();
-            throw;
-        }
-        await loading;
+        configWatcher?.CheckAfterDebounce();
+        certWatchers?.CheckAfterDebounce();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         var listening = string.Join(", ", addresses);
         LogListening(log, listening, admin.IsReady, startupMilliseconds);
         LogBudget(log, budget.LimitBytes, options.MaxInflightBytes is null ? "from the memory limit" : "--max-inflight-bytes", options.MaxConnections);

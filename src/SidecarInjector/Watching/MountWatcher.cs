@@ -71,6 +71,12 @@ internal sealed class MountWatcher : IDisposable
         Schedule();
     }
 
+    /// <summary>
+    /// Calls back once after the debounce, as an event would: a watcher started after the first load
+    /// catches a change made in between.
+    /// </summary>
+    public void CheckAfterDebounce() => Schedule();
+
     private void Schedule()
     {
         lock (_lock)

@@ -23,6 +23,23 @@ public sealed class MountWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_check_after_the_debounce_calls_back_once_without_any_event()
+    {
+        // The server starts its watchers after the first load: a change made in between has raised
+        // no event for them, so they check once.
+        using var mount = new KubeletMount(Path.Combine(_root, "check"), new Dictionary<string, string> { ["config"] = "one" });
+        int calls = 0;
+        using var watcher = new MountWatcher(mount.Directory, () => Interlocked.Increment(ref calls), TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(10));
+        Assert.Equal(0, Volatile.Read(ref calls));
+
+        watcher.CheckAfterDebounce();
+
+        Assert.True(await ServerHarness.Eventually(() => Task.FromResult(Volatile.Read(ref calls) > 0), Within));
+        await Task.Delay(300);
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
     public async Task Events_close_together_are_debounced_into_fewer_calls()
     {
         using var mount = new KubeletMount(Path.Combine(_root, "burst"), new Dictionary<string, string> { ["config"] = "0" });
