@@ -3,11 +3,14 @@
 Secret mount, the ConfigMap directory) and poll GET /readyz on the admin port over a raw socket
 every 0.2 ms until it answers 200. The clock starts just before exec, so it includes the runtime's
 own start-up, not only Main. Reports min / median / max over N starts, the server's own figure, and
-the baseline measured the same way in the same run: `sidecar-injector --version` (runtime start-up
-and exit, no server).
+the baselines measured the same way in the same run:
+- `sidecar-injector --version` (runtime start-up and exit, no server);
+- with BASELINE=PATH/TO/ready-baseline (`dotnet publish perf/ReadyBaseline -c Release -o out`), the
+  least Kestrel + TLS server of the design card, started with the same flags and polled the same way,
+  alternating with the injector start by start so that both see the same machine.
 
 Usage: perf/ready-time.py [PATH/TO/sidecar-injector] [starts]
-(EXTRA_ARGS='--kubeconfig FILE --webhook-config-name NAME' adds flags to `serve`.)
+(EXTRA_ARGS='--kubeconfig FILE --webhook-config-name NAME' adds flags to the injector's `serve`.)
 """
 import os
 import random
@@ -42,13 +45,13 @@ def ready(port):
         return False
 
 
-def one_start(certs):
+def one_start(certs, program=binary, extra=os.environ.get("EXTRA_ARGS", "")):
     port = random.randint(20000, 40000)
     started = time.perf_counter()
     server = subprocess.Popen(
-        [binary, "serve", "--port", str(port), "--admin-port", str(port + 1),
+        [program, "serve", "--port", str(port), "--admin-port", str(port + 1),
          "--tls-cert-file", os.path.join(certs, "tls.crt"), "--tls-key-file", os.path.join(certs, "tls.key"),
-         "--config-dir", os.path.join(REPO, "deploy", "base", "injector-config")] + shlex.split(os.environ.get("EXTRA_ARGS", "")),
+         "--config-dir", os.path.join(REPO, "deploy", "base", "injector-config")] + shlex.split(extra),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         while not ready(port + 1):
@@ -65,10 +68,18 @@ def one_start(certs):
     return elapsed, own
 
 
+floor = os.environ.get("BASELINE")
+results, floor_times = [], []
 with tempfile.TemporaryDirectory() as certs:
     make_certificate(certs)
-    one_start(certs)  # warm the page cache: a pod's first start reads the image from disk anyway
-    results = [one_start(certs) for _ in range(starts)]
+    # Warm the page cache: a pod's first start reads the image from disk anyway.
+    one_start(certs)
+    if floor:
+        one_start(certs, floor, "")
+    for _ in range(starts):
+        results.append(one_start(certs))
+        if floor:
+            floor_times.append(one_start(certs, floor, "")[0])
 baseline = []
 for _ in range(starts):
     began = time.perf_counter()
@@ -77,4 +88,9 @@ for _ in range(starts):
 times = sorted(r[0] for r in results)
 print(f"exec to ready over {starts} starts: min {times[0]:.1f} ms, median {statistics.median(times):.1f} ms, max {times[-1]:.1f} ms")
 print(f"baseline, `--version` exec to exit: median {statistics.median(baseline):.1f} ms")
+if floor:
+    floor_times.sort()
+    ratio = statistics.median(times) / statistics.median(floor_times)
+    print(f"baseline, {os.path.basename(floor)} exec to ready: min {floor_times[0]:.1f} ms, "
+          f"median {statistics.median(floor_times):.1f} ms, max {floor_times[-1]:.1f} ms; injector / baseline {ratio:.2f}")
 print("the server's own figure (from Main):", ", ".join(r[1] for r in results[:5]), "...")
