@@ -50,6 +50,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// </summary>
     public bool ProjectFreshPods { get; init; } = true;
 
+    /// <summary>
+    /// Whether answers are remembered for the pod's siblings (<see cref="InjectionMemo"/>). Off only to
+    /// measure the path of a pod seen for the first time (key, lookup, injection), review after review,
+    /// on one handler: the benchmarks.
+    /// </summary>
+    public bool RememberAnswers { get; init; } = true;
+
     /// <summary>Fresh pods whose patch came from their projection.</summary>
     public long ProjectedInjections => Interlocked.Read(ref _projected);
 
@@ -112,7 +119,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             else
             {
                 answer = Decide(snapshot, request, pod, path, key.Layout);
-                if (_memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
+                if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
                 {
                     _memo.Remember(hash, snapshot, request.Namespace, path, key.Digest, answer);
                 }

@@ -160,4 +160,19 @@ public sealed class InjectionMemoTests
         Offer(memo, hash, pod, Answer(100));
         Assert.NotNull(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
     }
+
+    [Fact]
+    public void A_handler_that_remembers_nothing_answers_every_review_afresh_and_the_same()
+    {
+        var forgetful = new AdmissionHandler(() => InProcess.DefaultConfig, "default") { RememberAnswers = false };
+        var remembering = new AdmissionHandler(() => InProcess.DefaultConfig, "default");
+        var review = Reviews.Review(Reviews.SamplePod());
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(Send(remembering, review).Patch, Send(forgetful, review).Patch);
+        }
+        Assert.Equal(0, forgetful.MemoHits);
+        Assert.Equal(4, forgetful.ProjectedInjections);
+        Assert.True(remembering.MemoHits > 0);
+    }
 }
