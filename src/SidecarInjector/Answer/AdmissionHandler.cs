@@ -126,6 +126,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             }
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
+        // A fresh answer's patch is borrowed (the memo keeps copies): its buffer goes back now. The
+        // memo's own answers are never borrowed.
+        answer.Patch?.Release();
         return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings);
     }
 
@@ -156,12 +159,19 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             return true;
         }
         var sibling = Decide(snapshot, request, key.Perturbed(pod), path);
-        return sibling.Outcome == answer.Outcome
-            && sibling.FailureReason == answer.FailureReason
-            && sibling.Message == answer.Message
-            && sibling.Rule == answer.Rule
-            && StoredPatch.SameBytes(sibling.Patch, answer.Patch)
-            && (sibling.Warnings ?? []).SequenceEqual(answer.Warnings ?? []);
+        try
+        {
+            return sibling.Outcome == answer.Outcome
+                && sibling.FailureReason == answer.FailureReason
+                && sibling.Message == answer.Message
+                && sibling.Rule == answer.Rule
+                && StoredPatch.SameBytes(sibling.Patch, answer.Patch)
+                && (sibling.Warnings ?? []).SequenceEqual(answer.Warnings ?? []);
+        }
+        finally
+        {
+            sibling.Patch?.Release();
+        }
     }
 
     /// <param name="layout">Where the pod's facts are, when the key's pass found them (else <see cref="PodLayout.Unknown"/>).</param>
@@ -184,7 +194,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             int operations = WritePatch(snapshot, pod, request.Namespace, path, patch, ref warnings);
             return operations == 0
                 ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name, warnings)
-                : new CachedAnswer(InjectionOutcome.Injected, null, null, StoredPatch.Whole(patch.WrittenSpan), rule, facts.Name, warnings);
+                : new CachedAnswer(InjectionOutcome.Injected, null, null, StoredPatch.Borrow(patch), rule, facts.Name, warnings);
         }
         catch (InjectionException e)
         {

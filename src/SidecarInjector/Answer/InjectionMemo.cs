@@ -151,7 +151,8 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
                 _pieces = new PatchPieces();
                 _piecesConfig = config;
             }
-            var kept = answer.Patch is { } patch ? answer.WithPatch(_pieces.Compact(patch)) : answer;
+            // Pieces are copies; a patch kept whole is copied out of the buffer it may have borrowed.
+            var kept = answer.Patch is { } patch ? answer.WithPatch(_pieces.Compact(patch).Owned()) : answer;
             var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), kept);
             var slots = _slots;
             if (slots is null)

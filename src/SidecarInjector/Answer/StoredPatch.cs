@@ -1,21 +1,27 @@
 using System.Buffers;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Answer;
 
 /// <summary>
 /// An answer's JSON patch (its bytes, not yet base64): one segment as injection wrote it, or, once the memo
 /// keeps it, the segments <see cref="PatchPieces"/> cut it into, most of them shared with the patches of
-/// other workloads (a sidecar differs between workloads in a few values). Immutable.
+/// other workloads (a sidecar differs between workloads in a few values). Immutable, but for a borrowed
+/// patch (<see cref="Borrow"/>), whose bytes are valid until it is released.
 /// </summary>
 internal sealed class StoredPatch
 {
     private readonly byte[][] _segments;
 
-    private StoredPatch(byte[][] segments, int length, long ownBytes)
+    /// <summary>The rented buffer of a borrowed patch, until it goes back to the shared pool.</summary>
+    private byte[]? _rented;
+
+    private StoredPatch(byte[][] segments, int length, long ownBytes, byte[]? rented = null)
     {
         _segments = segments;
         Length = length;
         OwnBytes = ownBytes;
+        _rented = rented;
     }
 
     /// <summary>The patch's length in bytes.</summary>
@@ -28,6 +34,33 @@ internal sealed class StoredPatch
     internal const int HeaderBytes = 24;
 
     public static StoredPatch Whole(ReadOnlySpan<byte> patch) => new([patch.ToArray()], patch.Length, patch.Length + 2L * HeaderBytes);
+
+    /// <summary>
+    /// The patch written in <paramref name="written"/>, in its rented buffer rather than a copy: most answers
+    /// are sent once and never kept, and a first pod's patch is several KB. Valid until <see cref="Release"/>;
+    /// what keeps a patch takes <see cref="Owned"/>.
+    /// </summary>
+    public static StoredPatch Borrow(PooledBufferWriter written)
+    {
+        var buffer = written.Detach(out int length);
+        return new([buffer], length, length + 2L * HeaderBytes, buffer);
+    }
+
+    /// <summary>Whether the bytes are borrowed (see <see cref="Borrow"/>).</summary>
+    public bool IsBorrowed => Volatile.Read(ref _rented) is not null;
+
+    /// <summary>This patch, or a copy of it that owns its bytes when they are borrowed.</summary>
+    public StoredPatch Owned() => IsBorrowed ? Whole(Bytes(out _)) : this;
+
+    /// <summary>Returns a borrowed patch's buffer to the shared pool (once); its bytes must not be read afterwards.</summary>
+    public void Release()
+    {
+        // Read first: the memo's answers, shared by every thread, are never borrowed and never written to.
+        if (Volatile.Read(ref _rented) is not null && Interlocked.Exchange(ref _rented, null) is { } rented)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     internal static StoredPatch OfSegments(byte[][] segments, long unsharedBytes)
     {
@@ -42,6 +75,11 @@ internal sealed class StoredPatch
     /// <summary>Writes the patch's bytes into <paramref name="destination"/> (at least <see cref="Length"/> long).</summary>
     public void CopyTo(Span<byte> destination)
     {
+        if (_segments.Length == 1)
+        {
+            _segments[0].AsSpan(0, Length).CopyTo(destination);
+            return;
+        }
         int at = 0;
         foreach (var segment in _segments)
         {
@@ -56,7 +94,7 @@ internal sealed class StoredPatch
         if (_segments.Length == 1)
         {
             rented = null;
-            return _segments[0];
+            return _segments[0].AsSpan(0, Length);
         }
         rented = ArrayPool<byte>.Shared.Rent(Length);
         CopyTo(rented);

@@ -57,6 +57,19 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _buffer = grown;
     }
 
+    /// <summary>
+    /// Hands the rented buffer and what was written into it to the caller, who returns it to the shared
+    /// pool; the writer is left empty, and disposing it returns nothing.
+    /// </summary>
+    public byte[] Detach(out int written)
+    {
+        var buffer = _buffer;
+        written = _written;
+        _buffer = [];
+        _written = 0;
+        return buffer;
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;
