@@ -88,6 +88,9 @@ internal static partial class WebhookServer
         var certificates = options.Dev
             ? new CertificateStore(alpn, certLogger)
             : new CertificateStore(options.TlsCertFile, options.TlsKeyFile, alpn, certLogger);
+        // Listening before anything is measured: a measurement made before the listener starts is lost,
+        // and the first config and certificate loads below would race it (the reload counters at 0).
+        var exporter = new PrometheusExporter();
         // Config and certificate load while the host is built and binds (first, so that the loading
         // thread starts as early as it can: it is the longer of the two paths to readiness). Neither
         // needs the other, and readiness waits for both anyway.
@@ -120,7 +123,6 @@ internal static partial class WebhookServer
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
 
-        var exporter = new PrometheusExporter();
         var cluster = ClusterFeatures.Start(options, loggerFactory);
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup);
         var drain = new DrainState();
