@@ -17,7 +17,7 @@ internal static class SprigFunctions
         .Add("append", 2, 2, a => Append(a[0], a[1]))
         .Add("join", 2, 2, a => string.Join(Builtins.Str(a[0]), ListOf(a[1]).Select(StrVal)))
         .Add("indent", 2, 2, a => Indent(Int(a[0]), Builtins.Str(a[1])))
-        .Add("nindent", 2, 2, a => "\n" + Indent(Int(a[0]), Builtins.Str(a[1])))
+        .Add("nindent", 2, 2, a => NIndent(Int(a[0]), Builtins.Str(a[1])))
         .Add("trunc", 2, 2, a => Trunc(Int(a[0]), Builtins.Str(a[1])))
         .Add("trim", 1, 1, a => Builtins.Str(a[0]).Trim())
         .Add("trimAll", 2, 2, a => Builtins.Str(a[1]).Trim(Builtins.Str(a[0]).ToCharArray()))
@@ -60,6 +60,11 @@ internal static class SprigFunctions
 
     private static string Quote(object?[] args)
     {
+        // One argument is nearly every use ({{ x | quote }}): no list and no join.
+        if (args.Length == 1)
+        {
+            return args[0] is null or NoValue ? "" : Printf.Quote(StrVal(args[0]));
+        }
         var parts = new List<string>();
         foreach (var s in Strings(args))
         {
@@ -90,10 +95,41 @@ internal static class SprigFunctions
         _ => 0,
     };
 
-    public static string Indent(int spaces, string text)
+    private static string NIndent(int spaces, string text) => Indented(text, IndentWidth(spaces, text), padFirstLine: true, leadingNewline: true);
+
+    public static string Indent(int spaces, string text) => Indented(text, IndentWidth(spaces, text), padFirstLine: true, leadingNewline: false);
+
+    /// <summary>
+    /// <paramref name="text"/> with <paramref name="width"/> spaces after each line break (and before the
+    /// first line when <paramref name="padFirstLine"/>), after a line break of its own when
+    /// <paramref name="leadingNewline"/> (nindent): one string, where pad, replace and concatenation made four.
+    /// </summary>
+    public static string Indented(string text, int width, bool padFirstLine, bool leadingNewline)
     {
-        var pad = new string(' ', IndentWidth(spaces, text));
-        return pad + text.Replace("\n", "\n" + pad, StringComparison.Ordinal);
+        int breaks = text.AsSpan().Count('\n');
+        int length = (leadingNewline ? 1 : 0) + text.Length + width * (breaks + (padFirstLine ? 1 : 0));
+        return string.Create(length, (text, width, padFirstLine, leadingNewline), static (span, state) =>
+        {
+            int at = 0;
+            if (state.leadingNewline)
+            {
+                span[at++] = '\n';
+            }
+            if (state.padFirstLine)
+            {
+                span.Slice(at, state.width).Fill(' ');
+                at += state.width;
+            }
+            foreach (char c in state.text)
+            {
+                span[at++] = c;
+                if (c == '\n')
+                {
+                    span.Slice(at, state.width).Fill(' ');
+                    at += state.width;
+                }
+            }
+        });
     }
 
     /// <summary>
