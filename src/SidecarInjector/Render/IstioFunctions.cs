@@ -24,7 +24,7 @@ internal static class IstioFunctions
         .Add("fromJSON", 1, 1, a => FromJson(SprigFunctions.StrVal(a[0])))
         .Add("structToJSON", 1, 1, a => a[0] is null or NoValue ? "{}" : Json(a[0]))
         .Add("protoToJSON", 1, 1, ProtoToJson)
-        .Add("toYaml", 1, 1, a => a[0] is GoMap map ? map.Derived(MapYaml) : GoYaml.Emit(GoValues.ToJson(a[0])))
+        .Add("toYaml", 1, 1, a => a[0] is GoMap map ? map.Derived(MapYaml) : Yaml(a[0]))
         .Add("indent", 2, 2, a => Indent(SprigFunctions.Int(a[0]), SprigFunctions.StrVal(a[1])))
         .Add("directory", 1, 1, a => Directory(SprigFunctions.StrVal(a[0])))
         .Add("contains", 2, 2, a => SprigFunctions.StrVal(a[1]).Contains(SprigFunctions.StrVal(a[0]), StringComparison.Ordinal))
@@ -142,7 +142,9 @@ internal static class IstioFunctions
     };
 
     /// <summary>toYaml of a map: one delegate, so that the map keeps the text it made (<see cref="GoMap.Derived"/>).</summary>
-    private static readonly Func<GoMap, string> MapYaml = map => GoYaml.Emit(GoValues.ToJson(map));
+    private static readonly Func<GoMap, string> MapYaml = Yaml;
+
+    private static string Yaml(object? value) => GoYaml.Emit(GoValues.ToJson(value));
 
     private static object? FromJson(string text)
     {
