@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Merge;
 
@@ -63,15 +64,5 @@ internal static class ContainerOrder
         }
     }
 
-    private static int IndexOf(JsonArray list, string name)
-    {
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is JsonObject c && c["name"]?.ToString() == name)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
+    private static int IndexOf(JsonArray list, string name) => NamedItems.IndexOf(list, name);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Merge;
 
@@ -6,17 +7,7 @@ namespace SidecarInjector.Merge;
 internal static class PodContainers
 {
     /// <summary>The container called <paramref name="name"/> in a containers list, or null.</summary>
-    public static JsonObject? Find(JsonNode? list, string name)
-    {
-        foreach (var item in list as JsonArray ?? [])
-        {
-            if (item is JsonObject c && c["name"]?.ToString() == name)
-            {
-                return c;
-            }
-        }
-        return null;
-    }
+    public static JsonObject? Find(JsonNode? list, string name) => NamedItems.Find(list, name);
 
     /// <summary>The istio-proxy container, among the containers or (native sidecar) the init containers.</summary>
     public static JsonObject? Proxy(JsonObject pod) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using SidecarInjector.Json;
 using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Merge;
@@ -211,13 +212,10 @@ internal static class ProbeRewrite
             proxy["env"] = env;
         }
         var value = GoJson.Serialize(probers);
-        foreach (var item in env)
+        if (NamedItems.Find(env, ProbersEnv) is { } existing)
         {
-            if (item is JsonObject e && e["name"]?.ToString() == ProbersEnv)
-            {
-                e["value"] = value;
-                return;
-            }
+            existing["value"] = value;
+            return;
         }
         env.Add((JsonNode)new JsonObject { ["name"] = ProbersEnv, ["value"] = value });
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SidecarInjector.Errors;
+using SidecarInjector.Json;
 using SidecarInjector.KubernetesGo;
 
 namespace SidecarInjector.Merge;
@@ -16,6 +17,7 @@ internal static class PrometheusMerge
 {
     private const string MergeAnnotation = "prometheus.istio.io/merge-metrics";
     private const string SecurePortAnnotation = "prometheus.istio.io/secure-port";
+    private const string SecurePortEnv = "ENVOY_SECURE_MERGED_METRICS_PORT";
 
     /// <summary>Ports of the proxy and its agent (pilot-agent's istioReservedPorts), and why.</summary>
     private static readonly Dictionary<string, string> ReservedPorts = new(StringComparer.Ordinal)
@@ -175,10 +177,10 @@ internal static class PrometheusMerge
         {
             return;
         }
-        foreach (var item in env)
+        // Found by name without reading the other entries: the env of a shared render is left unbuilt.
+        for (int i = NamedItems.IndexOf(env, SecurePortEnv); i >= 0; i = NamedItems.IndexOf(env, SecurePortEnv, start: i + 1))
         {
-            if (item?["name"]?.ToString() == "ENVOY_SECURE_MERGED_METRICS_PORT"
-                && item["value"]?.ToString() is { Length: > 0 } value && value != "0")
+            if (env[i]?["value"]?.ToString() is { Length: > 0 } value && value != "0")
             {
                 if (annotations is null)
                 {
