@@ -4,6 +4,10 @@ namespace SidecarInjector.CommandLine;
 
 internal static class HelpText
 {
+    private const int MinimumFlagColumn = 28;
+
+    private static string FlagText(string flag, string? value) => value is null ? flag : flag + " " + value;
+
     public static string Build()
     {
         var text = new StringBuilder();
@@ -26,11 +30,16 @@ internal static class HelpText
         text.AppendLine("  sidecar-injector --help | --version");
         text.AppendLine();
         text.AppendLine("Flags of serve (each also read from the environment variable shown):");
+        // One column for every flag's help, wide enough for the longest flag and its value, and a gap.
+        int column = MinimumFlagColumn;
+        foreach (var (flag, value, _) in CommandLineParser.ServeFlags)
+        {
+            column = Math.Max(column, FlagText(flag, value).Length + 2);
+        }
         foreach (var (flag, value, help) in CommandLineParser.ServeFlags)
         {
-            var left = value is null ? flag : flag + " " + value;
-            text.Append("  ").Append(left.PadRight(28)).Append(help).AppendLine();
-            text.Append("  ").Append("".PadRight(28)).Append("env ").Append(CommandLineParser.EnvName(flag)).AppendLine();
+            text.Append("  ").Append(FlagText(flag, value).PadRight(column)).Append(help).AppendLine();
+            text.Append("  ").Append("".PadRight(column)).Append("env ").Append(CommandLineParser.EnvName(flag)).AppendLine();
         }
         text.AppendLine();
         text.AppendLine("Webhook (HTTPS, TLS 1.2+): POST /inject, /inject/, /inject/cluster/{cluster}/net/{network}");
