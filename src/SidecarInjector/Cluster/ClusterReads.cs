@@ -7,7 +7,7 @@ using SidecarInjector.Configuration;
 namespace SidecarInjector.Cluster;
 
 /// <summary>
-/// One-off reads of the objects check-inject needs (a pod, its Namespace, the webhook
+/// One-off reads of the objects check-inject needs (a pod or a workload, its Namespace, the webhook
 /// configurations, the injector's ConfigMap), with the credentials of the person running it.
 /// A missing object is null; any other refusal is an <see cref="ApiException"/> with the
 /// apiserver's own message (403 names the RBAC the user lacks).
@@ -16,9 +16,9 @@ internal sealed class ClusterReads(ApiClient api)
 {
     private const string WebhookConfigurations = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations";
 
-    /// <summary>The pod's JSON as the apiserver stores it, or null when there is no such pod.</summary>
-    public async Task<JsonObject?> PodAsync(string ns, string name, CancellationToken cancel) =>
-        await GetAsync($"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods/{Uri.EscapeDataString(name)}", cancel).ConfigureAwait(false);
+    /// <summary>A pod or a workload (its pod template is what check-inject reads), or null when there is no such object.</summary>
+    public async Task<JsonObject?> ObjectAsync(WorkloadReference reference, string ns, CancellationToken cancel) =>
+        await GetAsync(reference.PathIn(ns), cancel).ConfigureAwait(false);
 
     public async Task<JsonObject?> NamespaceAsync(string name, CancellationToken cancel) =>
         await GetAsync($"/api/v1/namespaces/{Uri.EscapeDataString(name)}", cancel).ConfigureAwait(false);

@@ -9,15 +9,16 @@ using SidecarInjector.KubeInject;
 namespace SidecarInjector.CommandLine;
 
 /// <summary>
-/// <c>sidecar-injector check-inject [-n NS] (POD | -f FILE) [-o json]</c>: "why was my pod (not)
-/// injected?", asked of the cluster (as <c>istioctl x check-inject</c>). Reads the pod (or the pods a
-/// manifest's workloads would create), its Namespace, the injectors' MutatingWebhookConfigurations and
-/// the injector's ConfigMap with the caller's kubeconfig, and answers as <see cref="InjectionExplainer"/>.
+/// <c>sidecar-injector check-inject [-n NS] ([TYPE/]NAME | -f FILE | -l k=v,...) [-o json]</c>: "why was my pod (not)
+/// injected?", asked of the cluster (as <c>istioctl x check-inject</c>). Reads the pod (or the pod a
+/// workload of the cluster makes, or the pods a manifest's workloads would create, or a pod with only
+/// the labels given), its Namespace, the injectors' MutatingWebhookConfigurations and the injector's
+/// ConfigMap with the caller's kubeconfig, and answers as <see cref="InjectionExplainer"/>.
 /// </summary>
 internal static class CheckInjectCommand
 {
     private const string Usage =
-        "Usage: sidecar-injector check-inject [-n NAMESPACE] (POD | -f FILE|-) [-o json] [--kubeconfig FILE] [--context NAME] " +
+        "Usage: sidecar-injector check-inject [-n NAMESPACE] ([TYPE/]NAME | -f FILE|- | -l KEY=VALUE,...) [-o json] [--kubeconfig FILE] [--context NAME] " +
         "[--webhook-config-name NAME]... [--config-map NAMESPACE/NAME | --config-dir DIR | --config-file FILE] [--revision R]";
 
     /// <summary>Where deploy/ puts the injector's config.</summary>
@@ -26,7 +27,7 @@ internal static class CheckInjectCommand
     public static async Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr,
         Func<string, string?> environment, CancellationToken cancel = default)
     {
-        string? pod = null, file = null, ns = null, output = null, kubeconfig = null, context = null;
+        string? pod = null, file = null, labels = null, ns = null, output = null, kubeconfig = null, context = null;
         string? configMap = null, configDir = null, configFile = null;
         string revision = "default";
         var webhookNames = new List<string>();
@@ -36,6 +37,7 @@ internal static class CheckInjectCommand
             switch (args[i])
             {
                 case "-f" or "--filename" when hasValue: file = args[++i]; break;
+                case "-l" or "--labels" when hasValue: labels = args[++i]; break;
                 case "-n" or "--namespace" when hasValue: ns = args[++i]; break;
                 case "-o" or "--output" when hasValue: output = args[++i]; break;
                 case "--kubeconfig" when hasValue: kubeconfig = args[++i]; break;
@@ -47,7 +49,8 @@ internal static class CheckInjectCommand
                 case "--revision" when hasValue: revision = args[++i]; break;
                 case "-h" or "--help":
                     stdout.WriteLine(Usage);
-                    stdout.WriteLine("Says whether a pod (a live one, or each pod of a manifest) is injected and why: for each sidecar");
+                    stdout.WriteLine("Says whether a pod (a live one, the pod a workload makes: deployment/NAME, statefulset/NAME, job/NAME…,");
+                    stdout.WriteLine("each pod of a manifest, or a pod with only the labels of -l) is injected and why: for each sidecar");
                     stdout.WriteLine("injector webhook (MutatingWebhookConfigurations labelled app.kubernetes.io/name=sidecar-injector or");
                     stdout.WriteLine("app=sidecar-injector, or those named) whether its selectors match the namespace and the pod, then the");
                     stdout.WriteLine("injector's decision with its rule, on the config in the ConfigMap (default " + DefaultConfigMap + ").");
@@ -62,9 +65,19 @@ internal static class CheckInjectCommand
                     return Fail(stderr, $"unknown flag or missing value '{args[i]}'");
             }
         }
-        if ((pod is null) == (file is null))
+        if ((pod is null ? 0 : 1) + (file is null ? 0 : 1) + (labels is null ? 0 : 1) != 1)
         {
-            return Fail(stderr, "give a POD name or -f FILE, one of the two");
+            return Fail(stderr, "give one of [TYPE/]NAME, -f FILE and -l KEY=VALUE,...");
+        }
+        WorkloadReference? reference = null;
+        if (pod is not null && (reference = WorkloadReference.Parse(pod, out var referenceError)) is null)
+        {
+            return Fail(stderr, referenceError!);
+        }
+        var podLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (labels is not null && !LabelPairs.TryParse(labels, out podLabels, out var labelError))
+        {
+            return Fail(stderr, $"-l {labels}: {labelError}");
         }
         if (output is not (null or "json" or "text"))
         {
@@ -89,11 +102,26 @@ internal static class CheckInjectCommand
 
             var pods = new List<(string Name, JsonObject Pod, string Namespace)>();
             var defaultNamespace = ns ?? api.DefaultNamespace ?? "default";
-            if (pod is not null)
+            if (reference is { IsPod: true })
             {
-                var live = await reads.PodAsync(defaultNamespace, pod, cancel)
-                    ?? throw new InjectionException($"pod {defaultNamespace}/{pod} not found");
-                pods.Add(("pod " + pod, live, defaultNamespace));
+                var live = await reads.ObjectAsync(reference, defaultNamespace, cancel)
+                    ?? throw new InjectionException($"pod {defaultNamespace}/{reference.Name} not found");
+                pods.Add(("pod " + reference.Name, live, defaultNamespace));
+            }
+            else if (reference is not null)
+            {
+                // A workload is answered for the pod it makes: its template, as the apiserver will send it.
+                var workload = await reads.ObjectAsync(reference, defaultNamespace, cancel)
+                    ?? throw new InjectionException($"{reference.Kind} {defaultNamespace}/{reference.Name} not found");
+                foreach (var made in ManifestPods.Of(workload))
+                {
+                    pods.Add((made.Describe(), made.Pod, defaultNamespace));
+                }
+            }
+            else if (labels is not null)
+            {
+                pods.Add(($"a pod labelled {labels}", LabelledPod(podLabels), defaultNamespace));
+                warnings.Add("only the pod's labels were given: its annotations (sidecar.istio.io/inject among them) and its spec may change the answer");
             }
             else
             {
@@ -104,7 +132,7 @@ internal static class CheckInjectCommand
             }
             if (pods.Count == 0)
             {
-                stderr.WriteLine($"sidecar-injector check-inject: {file} has no pod or workload");
+                stderr.WriteLine($"sidecar-injector check-inject: {file ?? pod} has no pod template");
                 return 1;
             }
 
@@ -117,8 +145,8 @@ internal static class CheckInjectCommand
                 {
                     namespaceObject = namespaces[podNamespace] = await reads.NamespaceAsync(podNamespace, cancel);
                 }
-                var labels = InjectionExplainer.Labels(namespaceObject?["metadata"]?["labels"]);
-                var explanation = InjectionExplainer.Explain(new ExplainInput(name, podObject, podNamespace, labels, namespaceObject,
+                var namespaceLabels = InjectionExplainer.Labels(namespaceObject?["metadata"]?["labels"]);
+                var explanation = InjectionExplainer.Explain(new ExplainInput(name, podObject, podNamespace, namespaceLabels, namespaceObject,
                     webhooks, config, configDescription, revision));
                 var more = new List<string>(warnings);
                 if (namespaceObject is null)
@@ -137,6 +165,21 @@ internal static class CheckInjectCommand
             stderr.WriteLine("sidecar-injector check-inject: " + e.Message);
             return 1;
         }
+    }
+
+    /// <summary>What <c>-l</c> describes: a pod with those labels, one container, and nothing else.</summary>
+    private static JsonObject LabelledPod(Dictionary<string, string> labels)
+    {
+        var podLabels = new JsonObject();
+        foreach (var (key, value) in labels)
+        {
+            podLabels[key] = value;
+        }
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = podLabels },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "app" }) },
+        };
     }
 
     /// <summary>The config the injector runs on: given as files, or read from its ConfigMap (else the embedded default, said so).</summary>

@@ -53,7 +53,7 @@ internal static class ExplainCommand
         {
             return Fail(stderr, $"-o {output}: give json or text");
         }
-        if (!NamespaceLabels.TryParse(labels, out var namespaceLabels, out var labelError))
+        if (!LabelPairs.TryParse(labels, out var namespaceLabels, out var labelError))
         {
             return Fail(stderr, "--namespace-labels: " + labelError);
         }

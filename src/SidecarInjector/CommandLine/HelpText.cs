@@ -21,7 +21,7 @@ internal static class HelpText
         text.AppendLine("                                       load, compile and dry-run a config; print every problem (exit 1)");
         text.AppendLine("  sidecar-injector webhook-config --revision R [--tag T] [--default] --service NAMESPACE/NAME [--ca-file F]");
         text.AppendLine("                                       print the MutatingWebhookConfiguration of a revision or tag");
-        text.AppendLine("  sidecar-injector check-inject [-n NAMESPACE] (POD | -f FILE) [-o json] [--kubeconfig FILE]");
+        text.AppendLine("  sidecar-injector check-inject [-n NAMESPACE] ([TYPE/]NAME | -f FILE | -l k=v,...) [-o json] [--kubeconfig FILE]");
         text.AppendLine("                                       why a pod is (not) injected, asked of the cluster");
         text.AppendLine("  sidecar-injector explain -f FILE [-n NS] [--namespace-labels k=v,...] [--webhook-config FILE] [-o json]");
         text.AppendLine("                                       the same answer offline");

@@ -29,6 +29,17 @@ internal static class ManifestPods
         return pods;
     }
 
+    /// <summary>The pods of one object (a workload as the API or a manifest has it, a Pod, a List).</summary>
+    public static List<ManifestPod> Of(JsonObject document)
+    {
+        var pods = new List<ManifestPod>();
+        if (ManifestInjector.IsKnown(document))
+        {
+            Collect(document, pods);
+        }
+        return pods;
+    }
+
     private static void Collect(JsonObject document, List<ManifestPod> pods)
     {
         var kind = document["kind"]?.ToString() ?? "";

@@ -167,8 +167,13 @@ public sealed class CheckInjectCommandTests
     }
 
     [Theory]
-    [InlineData(new string[0], "give a POD name or -f FILE")]
-    [InlineData(new[] { "web", "-f", "x.yaml" }, "give a POD name or -f FILE")]
+    [InlineData(new string[0], "give one of [TYPE/]NAME, -f FILE and -l KEY=VALUE,...")]
+    [InlineData(new[] { "web", "-f", "x.yaml" }, "give one of [TYPE/]NAME, -f FILE and -l KEY=VALUE,...")]
+    [InlineData(new[] { "web", "-l", "app=web" }, "give one of [TYPE/]NAME, -f FILE and -l KEY=VALUE,...")]
+    [InlineData(new[] { "-l", "app" }, "-l app: 'app' is not key=value")]
+    [InlineData(new[] { "service/web" }, "'service' is not a kind of pod or workload (give one of pod, deployment, statefulset")]
+    [InlineData(new[] { "deployment/" }, "'deployment/': give NAME or TYPE/NAME")]
+    [InlineData(new[] { "deployment/web/x" }, "give NAME or TYPE/NAME")]
     [InlineData(new[] { "web", "--config-map", "nope" }, "give NAMESPACE/NAME")]
     [InlineData(new[] { "web", "--config-map", "a/b", "--config-dir", "/tmp" }, "at most one of")]
     public async Task Usage_mistakes_are_named(string[] args, string message)
@@ -184,5 +189,86 @@ public sealed class CheckInjectCommandTests
         using var stderr = new StringWriter();
         Assert.Equal(1, await CheckInjectCommand.RunAsync(["web"], TextReader.Null, TextWriter.Null, stderr, _ => null));
         Assert.Contains("no cluster: give --kubeconfig FILE", stderr.ToString());
+    }
+
+    /// <summary>A workload as the API returns it: its pod template labelled <paramref name="templateLabels"/>.</summary>
+    private static JsonObject Workload(string apiVersion, string kind, string ns, string name, string templateLabels)
+    {
+        var template = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = Labels(templateLabels) },
+            ["spec"] = Reviews.SamplePod()["spec"]!.DeepClone(),
+        };
+        var spec = kind == "CronJob"
+            ? new JsonObject { ["schedule"] = "@hourly", ["jobTemplate"] = new JsonObject { ["spec"] = new JsonObject { ["template"] = template } } }
+            : new JsonObject { ["selector"] = new JsonObject { ["matchLabels"] = Labels(templateLabels) }, ["template"] = template };
+        return new JsonObject
+        {
+            ["apiVersion"] = apiVersion,
+            ["kind"] = kind,
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+            ["spec"] = spec,
+        };
+    }
+
+    [Fact]
+    public async Task A_workload_of_the_cluster_is_answered_for_the_pod_its_template_makes()
+    {
+        var (api, kubeconfig) = await ClusterAsync();
+        await using var running = api;
+        api.PutNamespaced(Workload("apps/v1", "Deployment", "shop", "web", "app=web"));
+        api.PutNamespaced(Workload("apps/v1", "StatefulSet", "shop", "db", "app=db,sidecar.istio.io/inject=false"));
+        api.PutNamespaced(Workload("batch/v1", "CronJob", "shop", "report", "app=report"));
+        // Same name, another kind: the type chooses.
+        api.PutNamespaced(Workload("batch/v1", "Job", "shop", "web", "app=web,sidecar.istio.io/inject=false"));
+
+        foreach (var reference in new[] { "deployment/web", "deploy/web", "Deployment.apps/web", "deployments/web" })
+        {
+            var (code, output, error) = await RunAsync(kubeconfig, "", "-n", "shop", reference, "-o", "json");
+            Assert.True(code == 0, reference + ": " + error);
+            Assert.True(Answer(output).GetProperty("injected").GetBoolean(), reference);
+            Assert.Equal("Deployment web", Answer(output).GetProperty("pod").GetString());
+        }
+
+        var (_, text, _) = await RunAsync(kubeconfig, "", "-n", "shop", "sts/db");
+        Assert.StartsWith("StatefulSet db in namespace shop: NOT INJECTED", text);
+        Assert.Contains("has sidecar.istio.io/inject=false", text);
+
+        var (_, job, _) = await RunAsync(kubeconfig, "", "-n", "shop", "job/web", "-o", "json");
+        Assert.False(Answer(job).GetProperty("injected").GetBoolean());
+
+        var (_, cron, _) = await RunAsync(kubeconfig, "", "-n", "shop", "cronjob/report", "-o", "json");
+        Assert.True(Answer(cron).GetProperty("injected").GetBoolean());
+        Assert.Equal("CronJob report", Answer(cron).GetProperty("pod").GetString());
+
+        // In a namespace the webhook does not select, the workload's pods are not sent to it.
+        api.PutNamespaced(Workload("apps/v1", "Deployment", "plain", "web", "app=web"));
+        var (_, plain, _) = await RunAsync(kubeconfig, "", "-n", "plain", "deployment/web", "-o", "json");
+        Assert.False(Answer(plain).GetProperty("injected").GetBoolean());
+
+        var (missing, _, missingError) = await RunAsync(kubeconfig, "", "-n", "shop", "daemonset/web");
+        Assert.Equal((1, "sidecar-injector check-inject: DaemonSet shop/web not found"), (missing, missingError.Trim()));
+    }
+
+    [Fact]
+    public async Task Labels_alone_are_answered_for_a_pod_with_those_labels_and_say_what_else_may_matter()
+    {
+        var (api, kubeconfig) = await ClusterAsync();
+        await using var running = api;
+
+        var (code, output, error) = await RunAsync(kubeconfig, "", "-n", "shop", "-l", "app=web,version=v1", "-o", "json");
+        Assert.True(code == 0, error);
+        var answer = Answer(output);
+        Assert.True(answer.GetProperty("injected").GetBoolean());
+        Assert.Equal("a pod labelled app=web,version=v1", answer.GetProperty("pod").GetString());
+        Assert.Contains(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("only the pod's labels were given", StringComparison.Ordinal));
+
+        (_, output, _) = await RunAsync(kubeconfig, "", "-n", "shop", "-l", "app=web,sidecar.istio.io/inject=false", "-o", "json");
+        Assert.False(Answer(output).GetProperty("injected").GetBoolean());
+        Assert.Contains("has sidecar.istio.io/inject=false", Answer(output).GetProperty("reason").GetString());
+
+        (_, output, _) = await RunAsync(kubeconfig, "", "-n", "plain", "-l", "app=web", "-o", "json");
+        Assert.False(Answer(output).GetProperty("injected").GetBoolean());
+        Assert.Contains("needs sidecar-injection=enabled", Answer(output).GetProperty("reason").GetString());
     }
 }

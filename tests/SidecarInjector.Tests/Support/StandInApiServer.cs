@@ -40,7 +40,8 @@ internal sealed class StandInApiServer : IAsyncDisposable
         [Webhooks] = [],
     };
     private readonly List<(long Version, string Collection, string Type, JsonObject Object)> _events = [];
-    private readonly Dictionary<(string Resource, string Namespace, string Name), JsonObject> _namespaced = [];
+    /// <summary>Namespaced objects by the API path of their group and version (<c>/api/v1</c>, <c>/apis/apps/v1</c>), resource, namespace and name.</summary>
+    private readonly Dictionary<(string Api, string Resource, string Namespace, string Name), JsonObject> _namespaced = [];
     private long _version = 100;
     private long _compactedThrough;
     private CancellationTokenSource _watches = new();
@@ -147,7 +148,9 @@ internal sealed class StandInApiServer : IAsyncDisposable
             metadata["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
             metadata["uid"] ??= Guid.NewGuid().ToString();
             var resource = copy["kind"]!.GetValue<string>().ToLowerInvariant() + "s";
-            _namespaced[(resource, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>())] = copy;
+            var apiVersion = copy["apiVersion"]?.GetValue<string>() ?? "v1";
+            var api = apiVersion.Contains('/', StringComparison.Ordinal) ? "/apis/" + apiVersion : "/api/" + apiVersion;
+            _namespaced[(api, resource, metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>())] = copy;
         }
     }
 
@@ -197,7 +200,12 @@ internal sealed class StandInApiServer : IAsyncDisposable
         var path = context.Request.Path.Value ?? "";
         if (path.Split('/') is ["", "api", "v1", "namespaces", var objectNamespace, var resourceName, var objectName])
         {
-            await GetNamespaced(context, resourceName, Uri.UnescapeDataString(objectNamespace), Uri.UnescapeDataString(objectName));
+            await GetNamespaced(context, "/api/v1", resourceName, Uri.UnescapeDataString(objectNamespace), Uri.UnescapeDataString(objectName));
+            return;
+        }
+        if (path.Split('/') is ["", "apis", var group, var version, "namespaces", var groupNamespace, var groupResource, var groupObjectName])
+        {
+            await GetNamespaced(context, $"/apis/{group}/{version}", groupResource, Uri.UnescapeDataString(groupNamespace), Uri.UnescapeDataString(groupObjectName));
             return;
         }
         var collection = path.StartsWith(Webhooks, StringComparison.Ordinal) ? Webhooks : path.StartsWith(Namespaces, StringComparison.Ordinal) ? Namespaces : null;
@@ -277,7 +285,10 @@ internal sealed class StandInApiServer : IAsyncDisposable
         await Json(context, 200, list);
     }
 
-    private async Task GetNamespaced(HttpContext context, string resource, string ns, string name)
+    /// <summary>The API group of <c>/apis/GROUP/VERSION</c> ("" for the core group's <c>/api/v1</c>).</summary>
+    private static string Group(string api) => api.StartsWith("/apis/", StringComparison.Ordinal) ? api.Split('/')[2] : "";
+
+    private async Task GetNamespaced(HttpContext context, string api, string resource, string ns, string name)
     {
         if (context.Request.Method != "GET")
         {
@@ -287,17 +298,18 @@ internal sealed class StandInApiServer : IAsyncDisposable
         if (Forbidden.Contains("get " + resource))
         {
             await Status(context, 403, "Forbidden",
-                $"{resource} \"{name}\" is forbidden: User \"alice\" cannot get resource \"{resource}\" in API group \"\" in the namespace \"{ns}\"");
+                $"{resource} \"{name}\" is forbidden: User \"alice\" cannot get resource \"{resource}\" in API group \"{Group(api)}\" in the namespace \"{ns}\"");
             return;
         }
         JsonObject? value;
         lock (_lock)
         {
-            value = _namespaced.GetValueOrDefault((resource, ns, name))?.DeepClone().AsObject();
+            value = _namespaced.GetValueOrDefault((api, resource, ns, name))?.DeepClone().AsObject();
         }
         if (value is null)
         {
-            await Status(context, 404, "NotFound", $"{resource} \"{name}\" not found");
+            // As the apiserver names it: pods "web" not found, deployments.apps "web" not found.
+            await Status(context, 404, "NotFound", $"{resource}{(Group(api).Length > 0 ? "." + Group(api) : "")} \"{name}\" not found");
             return;
         }
         await Json(context, 200, value);

@@ -1,7 +1,7 @@
 namespace SidecarInjector.CommandLine;
 
-/// <summary><c>--namespace-labels k=v,k2=v2</c>: labels as kubectl's <c>-l</c> writes equality pairs.</summary>
-internal static class NamespaceLabels
+/// <summary><c>k=v,k2=v2</c> (explain's --namespace-labels, check-inject's -l): labels as kubectl's <c>-l</c> writes equality pairs.</summary>
+internal static class LabelPairs
 {
     public static bool TryParse(string? text, out Dictionary<string, string> labels, out string? error)
     {
