@@ -175,8 +175,8 @@ check_config_ok() {
 }
 check "check-config passes the shipped ConfigMap and names a typo's file line" check_config_ok
 
-# The cluster features against a stand-in apiserver over TLS: the native client lists namespaces and
-# the webhook configuration (source-generated models) and patches the caBundle from the CA file.
+# The cluster features against a stand-in apiserver over TLS: the native client lists namespaces, nodes
+# and the webhook configuration (source-generated models) and patches the caBundle from the CA file.
 api_port=$((port + 2))
 python3 "$repo/tests/smoke/stand-in-apiserver.py" "$api_port" "$certs/tls.crt" "$certs/tls.key" "$work/patch.json" &
 api_pid=$!
@@ -215,7 +215,12 @@ assert any(op["op"] == "add" and op["path"] == "/webhooks/0/clientConfig/caBundl
 PY
 }
 check "with a cluster: sets the webhook's caBundle from the CA file (stand-in apiserver)" cluster_ok
-check "with a cluster: namespaces and the webhook configuration listed without error, patched once" \
+nodes_ok() {
+  for _ in $(seq 1 50); do grep -q 'native sidecars (ENABLE_NATIVE_SIDECARS=auto): on, every one of 1 nodes' "$work/cluster.log" && return 0; sleep 0.1; done
+  return 1
+}
+check "with a cluster: the nodes' kubelet versions listed (native sidecars on, kubelet v1.34)" nodes_ok
+check "with a cluster: namespaces, nodes and the webhook configuration listed without error, patched once" \
   bash -c "! grep -q 'failed' '$work/cluster.log' && [[ \$(grep -c 'caBundle of mutatingwebhookconfiguration' '$work/cluster.log') = 1 ]]"
 # check-inject with the native client: the pod, its namespace and the injectors' webhooks read, the answer in JSON.
 check_inject_ok() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A minimal stand-in kube-apiserver for the native smoke test: what the binary's cluster features
-ask of it, over TLS. Namespaces and one MutatingWebhookConfiguration, listed; watches held open;
+ask of it, over TLS. Namespaces, one node and one MutatingWebhookConfiguration, listed; watches held open;
 a JSON patch of the webhook configuration recorded in PATCH_FILE and answered with the object;
 for check-inject, the pod demo/web and the namespace demo by name (a ConfigMap: 404, as when absent).
 (The test suite's StandInApiServer is the faithful one; this proves the AOT binary's client works.)
@@ -24,6 +24,8 @@ WEBHOOKS = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWe
                           "namespaceSelector": {"matchLabels": {"sidecar-injection": "enabled"}},
                           "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
                           "clientConfig": {"service": {"name": "sidecar-injector", "namespace": "sidecar-injector", "path": "/inject"}}}]}
+NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "resourceVersion": "4"},
+        "status": {"nodeInfo": {"kubeletVersion": "v1.34.2"}}}
 POD = {"apiVersion": "v1", "kind": "Pod",
        "metadata": {"name": "web", "namespace": "demo", "uid": "0b4f6a2e-1d7c-4d53-9a53-2f0c8f0d9b11", "labels": {"app": "web"}},
        "spec": {"containers": [{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}]}}
@@ -60,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, NAMESPACE)
         if "/configmaps/" in path:
             return self.send(404, {"kind": "Status", "code": 404, "reason": "NotFound", "message": "configmaps not found"})
-        items = [NAMESPACE] if self.path.startswith("/api/v1/namespaces") else [WEBHOOKS]
+        items = [NAMESPACE] if self.path.startswith("/api/v1/namespaces") else [NODE] if self.path.startswith("/api/v1/nodes") else [WEBHOOKS]
         self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}, "items": items})
 
     def do_PATCH(self):

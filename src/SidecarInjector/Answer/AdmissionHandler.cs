@@ -20,7 +20,12 @@ namespace SidecarInjector.Answer;
 /// The Namespace object of a namespace name, when the injector can see the cluster (null when it
 /// cannot): on OpenShift the proxy's uid and gid come from it.
 /// </param>
-internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision, Func<string, JsonObject?>? namespaces = null)
+/// <param name="nodes">
+/// The cluster's nodes, when the injector watches them (ENABLE_NATIVE_SIDECARS=auto with a cluster;
+/// null when it does not): whether a pod gets native sidecars. The function answers null until the first list.
+/// </param>
+internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revision, Func<string, JsonObject?>? namespaces = null,
+    Func<NativeSidecarNodes?>? nodes = null)
 {
     /// <summary>
     /// A pod with a key twice is a bad pod (as the apiserver's own decoder says), refused at parse: the
@@ -99,29 +104,31 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
 
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
+        // Read once per review: the answer, and the memo entry it may come from, are for these nodes.
+        var nodeView = nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
         CachedAnswer answer;
         string podName;
         // A pod the key's reader cannot follow goes the full way, whose parser says what is wrong.
         if (!keyed || !key.Finish(pod))
         {
-            answer = Decide(snapshot, request, pod, path);
+            answer = Decide(snapshot, nodeView, request, pod, path);
             podName = answer.Pod;
         }
         else
         {
             podName = key.PodName;
             int hash = InjectionMemo.HashOf(key.Digest, request.Namespace, path);
-            var remembered = _memo.Find(hash, snapshot, request.Namespace, path, key.Digest);
+            var remembered = _memo.Find(hash, snapshot, nodeView, request.Namespace, path, key.Digest);
             if (remembered is not null)
             {
                 answer = remembered;
             }
             else
             {
-                answer = Decide(snapshot, request, pod, path, key.Layout);
-                if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, request, pod, path, key, answer))
+                answer = Decide(snapshot, nodeView, request, pod, path, key.Layout);
+                if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, nodeView, request, pod, path, key, answer))
                 {
-                    _memo.Remember(hash, snapshot, request.Namespace, path, key.Digest, answer);
+                    _memo.Remember(hash, snapshot, nodeView, request.Namespace, path, key.Digest, answer);
                 }
             }
         }
@@ -151,14 +158,14 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// this checks them on the pod itself (once per key kept), so a dependence the reading missed
     /// costs sharing, never a wrong answer.
     /// </summary>
-    private bool SiblingsShare(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path,
-        WorkloadKey key, CachedAnswer answer)
+    private bool SiblingsShare(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, in AdmissionRequest request, ReadOnlySpan<byte> pod,
+        ReadOnlySpan<char> path, WorkloadKey key, CachedAnswer answer)
     {
         if (key.MaskedCount == 0)
         {
             return true;
         }
-        var sibling = Decide(snapshot, request, key.Perturbed(pod), path);
+        var sibling = Decide(snapshot, nodeView, request, key.Perturbed(pod), path);
         try
         {
             return sibling.Outcome == answer.Outcome
@@ -175,8 +182,8 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     }
 
     /// <param name="layout">Where the pod's facts are, when the key's pass found them (else <see cref="PodLayout.Unknown"/>).</param>
-    private CachedAnswer Decide(ConfigSnapshot snapshot, in AdmissionRequest request, ReadOnlySpan<byte> pod, ReadOnlySpan<char> path,
-        PodLayout layout = default)
+    private CachedAnswer Decide(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, in AdmissionRequest request, ReadOnlySpan<byte> pod,
+        ReadOnlySpan<char> path, PodLayout layout = default)
     {
         PodFacts? facts = null;
         string rule = "pod fields";
@@ -191,7 +198,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             }
             using var patch = new PooledBufferWriter(16 * 1024);
             List<string>? warnings = null;
-            int operations = WritePatch(snapshot, pod, request.Namespace, path, patch, ref warnings);
+            int operations = WritePatch(snapshot, nodeView, pod, request.Namespace, path, patch, ref warnings);
             return operations == 0
                 ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name, warnings)
                 : new CachedAnswer(InjectionOutcome.Injected, null, null, StoredPatch.Borrow(patch), rule, facts.Name, warnings);
@@ -207,13 +214,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
     }
 
-    private int WritePatch(ConfigSnapshot snapshot, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch,
-        ref List<string>? warnings)
+    private int WritePatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path,
+        PooledBufferWriter patch, ref List<string>? warnings)
     {
         var projection = t_projection ??= new PodProjection();
         if (ProjectFreshPods && projection.Build(podBytes, PrunableFields.For(snapshot)))
         {
-            if (TryWriteProjectedPatch(snapshot, projection, ns, path, patch, ref warnings) is int written)
+            if (TryWriteProjectedPatch(snapshot, nodeView, projection, ns, path, patch, ref warnings) is int written)
             {
                 Interlocked.Increment(ref _projected);
                 return written;
@@ -225,7 +232,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             ?? throw new InjectionException("the object is not a JSON object");
         // Checked while the pod is still raw JSON: one pass over its bytes, no nodes built.
         PodShape.Check(pod);
-        return WritePatch(snapshot, pod, ns, path, patch, ref warnings, out _);
+        return WritePatch(snapshot, nodeView, pod, ns, path, patch, ref warnings, out _);
     }
 
     /// <summary>
@@ -234,7 +241,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// container merged into one with pruned fields, a pruned value copied or moved) or when the pod is
     /// refused: the whole pod is then injected, and says why in its own words.
     /// </summary>
-    private int? TryWriteProjectedPatch(ConfigSnapshot snapshot, PodProjection projection, string ns,
+    private int? TryWriteProjectedPatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, PodProjection projection, string ns,
         ReadOnlySpan<char> path, PooledBufferWriter patch, ref List<string>? warnings)
     {
         try
@@ -245,7 +252,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 return null;
             }
             // The whole pod's field types, pruned values included, were checked by the projection's pass.
-            int operations = WritePatch(snapshot, pod, ns, path, patch, ref warnings, out var injected);
+            int operations = WritePatch(snapshot, nodeView, pod, ns, path, patch, ref warnings, out var injected);
             return projection.Collides(injected) || PodProjection.Leaked(patch.WrittenSpan) || PodProjection.Leaked(warnings)
                 ? null
                 : operations;
@@ -260,16 +267,18 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
     }
 
-    private int WritePatch(ConfigSnapshot snapshot, JsonObject pod, string ns, ReadOnlySpan<char> path, PooledBufferWriter patch,
-        ref List<string>? warnings, out InjectedNames injectedNames)
+    private int WritePatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, JsonObject pod, string ns, ReadOnlySpan<char> path,
+        PooledBufferWriter patch, ref List<string>? warnings, out InjectedNames injectedNames)
     {
         // Istio drops managedFields before diffing: they are large and never touched by injection.
         (pod["metadata"] as JsonObject)?.Remove("managedFields");
 
         var found = new List<string>();
         var cluster = namespaces is null ? null : new ClusterNamespace(namespaces(ns));
+        // A pod the scheduler has not placed yet (nearly all at CREATE) gets what every node can run.
+        bool? nativeSidecars = nodeView?.For(pod["spec"]?["nodeName"] is JsonValue node && node.TryGetValue<string>(out var nodeName) ? nodeName : null);
         var (injected, names) = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found,
-            cluster: cluster);
+            cluster: cluster, nativeSidecars: nativeSidecars);
         warnings = found.Count > 0 ? found : null;
         injectedNames = names;
 

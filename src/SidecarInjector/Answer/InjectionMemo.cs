@@ -1,4 +1,5 @@
 using SidecarInjector.Configuration;
+using SidecarInjector.Render;
 
 namespace SidecarInjector.Answer;
 
@@ -54,7 +55,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>One remembered answer; immutable once published.</summary>
-    internal sealed class Entry(int hash, ConfigSnapshot config, string ns, string path, byte[] key, CachedAnswer answer)
+    internal sealed class Entry(int hash, ConfigSnapshot config, NativeSidecarNodes? nodes, string ns, string path, byte[] key, CachedAnswer answer)
     {
         /// <summary>What this entry keeps alive, roughly: the key, the path and the answer's patch and texts.</summary>
         public long Size { get; } = key.Length + path.Length * 2L + (answer.Patch?.OwnBytes ?? 0)
@@ -62,6 +63,9 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
 
         public int Hash { get; } = hash;
         public ConfigSnapshot Config { get; } = config;
+
+        /// <summary>The nodes the answer was made for (native sidecars under "auto"); a change of them makes a new object.</summary>
+        public NativeSidecarNodes? Nodes { get; } = nodes;
         public string Namespace { get; } = ns;
         public string Path { get; } = path;
         public byte[] Key { get; } = key;
@@ -83,7 +87,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// <summary>The two slots a hash may live in (two choices keep colliding workloads from evicting each other).</summary>
     private static (int First, int Second) SlotsOf(int hash) => (hash & (SlotCount - 1), (hash >>> 13) & (SlotCount - 1));
 
-    public CachedAnswer? Find(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
+    public CachedAnswer? Find(int hash, ConfigSnapshot config, NativeSidecarNodes? nodes, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
     {
         var (first, second) = SlotsOf(hash);
         var slots = Volatile.Read(ref _slots);
@@ -91,8 +95,8 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         {
             return null;
         }
-        var entry = Matching(Volatile.Read(ref slots[first]), hash, config, ns, path, key)
-            ?? Matching(Volatile.Read(ref slots[second]), hash, config, ns, path, key);
+        var entry = Matching(Volatile.Read(ref slots[first]), hash, config, nodes, ns, path, key)
+            ?? Matching(Volatile.Read(ref slots[second]), hash, config, nodes, ns, path, key);
         if (entry is null)
         {
             return null;
@@ -105,10 +109,12 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         return entry.Answer;
     }
 
-    private static Entry? Matching(Entry? candidate, int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key) =>
+    private static Entry? Matching(Entry? candidate, int hash, ConfigSnapshot config, NativeSidecarNodes? nodes, string ns,
+        ReadOnlySpan<char> path, ReadOnlySpan<byte> key) =>
             candidate is not null
             && candidate.Hash == hash
             && ReferenceEquals(candidate.Config, config)
+            && ReferenceEquals(candidate.Nodes, nodes)
             && candidate.Namespace == ns
             && path.SequenceEqual(candidate.Path)
             && key.SequenceEqual(candidate.Key) ? candidate : null;
@@ -141,7 +147,8 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// workloads that stopped creating pods. Stores are rare (once per key) and serialised; lookups
     /// never wait for them.
     /// </summary>
-    public void Remember(int hash, ConfigSnapshot config, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key, CachedAnswer answer)
+    public void Remember(int hash, ConfigSnapshot config, NativeSidecarNodes? nodes, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key,
+        CachedAnswer answer)
     {
         lock (_storeLock)
         {
@@ -153,7 +160,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             }
             // Pieces are copies; a patch kept whole is copied out of the buffer it may have borrowed.
             var kept = answer.Patch is { } patch ? answer.WithPatch(_pieces.Compact(patch).Owned()) : answer;
-            var entry = new Entry(hash, config, ns, path.ToString(), key.ToArray(), kept);
+            var entry = new Entry(hash, config, nodes, ns, path.ToString(), key.ToArray(), kept);
             var slots = _slots;
             if (slots is null)
             {

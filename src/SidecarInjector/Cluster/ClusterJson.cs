@@ -9,6 +9,7 @@ namespace SidecarInjector.Cluster;
 /// for the few used here.
 /// </summary>
 [JsonSerializable(typeof(V1Namespace))]
+[JsonSerializable(typeof(NodeKubelet))]
 [JsonSerializable(typeof(V1MutatingWebhookConfiguration))]
 [JsonSerializable(typeof(V1MutatingWebhookConfigurationList))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

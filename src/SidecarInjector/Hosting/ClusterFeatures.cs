@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
 using SidecarInjector.Cluster;
 using SidecarInjector.CommandLine;
+using SidecarInjector.Render;
 using SidecarInjector.Watching;
 
 namespace SidecarInjector.Hosting;
 
 /// <summary>
 /// What `serve` does with the cluster's API when it has one (--kubeconfig, or in-cluster): the
-/// namespace cache injection reads, and the caBundle kept current (--webhook-config-name). Each runs
+/// namespace cache injection reads, the nodes' kubelet versions (ENABLE_NATIVE_SIDECARS=auto, the
+/// default), and the caBundle kept current (--webhook-config-name). Each runs
 /// in the background; the serving path never waits on the API. Without a cluster, none of it runs
 /// and the injector behaves as it does offline.
 /// </summary>
@@ -19,6 +21,7 @@ internal sealed partial class ClusterFeatures : IDisposable
     private CaBundleSync? _caBundle;
     private MountWatcher? _caWatcher;
     private volatile NamespaceCache? _namespaces;
+    private volatile NodeCache? _nodes;
 
     /// <summary>
     /// The Namespace object of a name, for injection (null until the first list, and for a namespace
@@ -26,7 +29,13 @@ internal sealed partial class ClusterFeatures : IDisposable
     /// </summary>
     public Func<string, System.Text.Json.Nodes.JsonObject?>? NamespaceLookup { get; }
 
-    private ClusterFeatures(ServeOptions options, ILoggerFactory loggers)
+    /// <summary>
+    /// The nodes, for ENABLE_NATIVE_SIDECARS=auto (null until the first list); null itself without a
+    /// cluster, or when the setting is not auto (the nodes are then not watched, as in Istio).
+    /// </summary>
+    public Func<NativeSidecarNodes?>? NodeLookup { get; }
+
+    private ClusterFeatures(ServeOptions options, ILoggerFactory loggers, Func<string, string?> environment)
     {
         var log = loggers.CreateLogger("SidecarInjector.Cluster");
         if (!ApiClient.IsConfigured(options.Kubeconfig))
@@ -40,11 +49,16 @@ internal sealed partial class ClusterFeatures : IDisposable
             return;
         }
         NamespaceLookup = name => _namespaces?.Find(name);
+        bool watchNodes = NativeSidecarSetting.Mode(environment) == NativeSidecarMode.Auto;
+        if (watchNodes)
+        {
+            NodeLookup = () => _nodes?.Current;
+        }
         // Reading a kubeconfig and its certificates takes milliseconds that readiness need not wait for.
-        _starting = Task.Run(() => Connect(options, log));
+        _starting = Task.Run(() => Connect(options, log, watchNodes));
     }
 
-    private void Connect(ServeOptions options, ILogger log)
+    private void Connect(ServeOptions options, ILogger log, bool watchNodes)
     {
         try
         {
@@ -64,10 +78,16 @@ internal sealed partial class ClusterFeatures : IDisposable
             }
             return;
         }
-        LogConnected(log, _api.Source);
+        LogConnected(log, _api.Source, watchNodes ? " and nodes" : "");
         var namespaces = new NamespaceCache(_api, log);
         _ = namespaces.RunAsync(_stop.Token);
         _namespaces = namespaces;
+        if (watchNodes)
+        {
+            var nodes = new NodeCache(_api, log);
+            _ = nodes.RunAsync(_stop.Token);
+            _nodes = nodes;
+        }
         if (options.WebhookConfigName is { } name)
         {
             var caFile = options.CaFileOrDefault;
@@ -78,7 +98,8 @@ internal sealed partial class ClusterFeatures : IDisposable
         }
     }
 
-    public static ClusterFeatures Start(ServeOptions options, ILoggerFactory loggers) => new(options, loggers);
+    public static ClusterFeatures Start(ServeOptions options, ILoggerFactory loggers, Func<string, string?> environment) =>
+        new(options, loggers, environment);
 
     public void Dispose()
     {
@@ -90,10 +111,10 @@ internal sealed partial class ClusterFeatures : IDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "cluster API from the {Source}: watching namespaces")]
-    private static partial void LogConnected(ILogger logger, string source);
+    [LoggerMessage(Level = LogLevel.Information, Message = "cluster API from the {Source}: watching namespaces{AndNodes}")]
+    private static partial void LogConnected(ILogger logger, string source, string andNodes);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "cannot use the cluster's API: {Reason}; cluster features are off (namespaces, caBundle)")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "cannot use the cluster's API: {Reason}; cluster features are off (namespaces, nodes, caBundle)")]
     private static partial void LogNoClient(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "--webhook-config-name {Name} needs the cluster's API (--kubeconfig, or running in a cluster); its caBundle is not kept")]

@@ -123,8 +123,8 @@ internal static partial class WebhookServer
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton<IHostLifetime, ExternallyStoppedLifetime>();
 
-        var cluster = ClusterFeatures.Start(options, loggerFactory);
-        var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup);
+        var cluster = ClusterFeatures.Start(options, loggerFactory, Environment.GetEnvironmentVariable);
+        var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup, cluster.NodeLookup);
         var drain = new DrainState();
         var budget = new RequestBodyBudget(options.MaxInflightBytes ?? RequestBodyBudget.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain,

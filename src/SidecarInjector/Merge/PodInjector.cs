@@ -29,7 +29,8 @@ internal static class PodInjector
         WorkloadMeta? workload = null,
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
         List<string>? warnings = null,
-        ClusterNamespace? cluster = null)
+        ClusterNamespace? cluster = null,
+        bool? nativeSidecars = null)
     {
         AnnotationValidation.Validate(original);
         (long Uid, long Gid)? proxyIds = null;
@@ -50,7 +51,7 @@ internal static class PodInjector
 
         // Built at most once per pod, and only if a template has actions.
         object? data = null;
-        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig, proxyIds);
+        object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig, proxyIds, nativeSidecars);
 
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)

@@ -18,8 +18,9 @@ internal static class InjectionData
 {
     public const long DefaultProxyUid = 1337;
 
+    /// <param name="nativeSidecars">.NativeSidecars as the cluster's nodes decide it (<see cref="NativeSidecarNodes"/>); null: the setting's.</param>
     public static GoStruct Build(JsonObject pod, string ns, TemplateSettings config, string revision,
-        WorkloadMeta? workload = null, JsonObject? proxyConfig = null, (long Uid, long Gid)? proxyIds = null)
+        WorkloadMeta? workload = null, JsonObject? proxyConfig = null, (long Uid, long Gid)? proxyIds = null, bool? nativeSidecars = null)
     {
         var values = config.Values;
         var mesh = config.Mesh;
@@ -64,8 +65,8 @@ internal static class InjectionData
             ["ProxyInitImage"] = ProxyImage(values, annotations, "proxyv2", values["global"]?["proxy_init"]?["image"]),
             ["ProxyUID"] = (proxyIds ?? ProxyIds.Default).Uid,
             ["ProxyGID"] = (proxyIds ?? ProxyIds.Default).Gid,
-            // The injector's setting; the pod's sidecar.istio.io/nativeSidecar annotation is the template's to weigh.
-            ["NativeSidecars"] = config.NativeSidecars,
+            // The injector's setting (or the nodes'); the pod's sidecar.istio.io/nativeSidecar annotation is the template's to weigh.
+            ["NativeSidecars"] = nativeSidecars ?? config.NativeSidecars,
             // Istio lower-cases the enum name for templates ("localhost", "passthrough").
             ["InboundTrafficPolicyMode"] = (mesh["inboundTrafficPolicy"]?["mode"]?.GetValue<string>() ?? "PASSTHROUGH").ToLowerInvariant(),
             ["CompliancePolicy"] = config.CompliancePolicy,

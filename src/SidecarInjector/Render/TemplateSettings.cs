@@ -24,8 +24,11 @@ internal sealed class TemplateSettings(JsonObject values, JsonObject mesh, Func<
     /// <summary>What the templates' env function reads.</summary>
     public Func<string, string?> Environment { get; } = environment;
 
-    /// <summary>.NativeSidecars: ENABLE_NATIVE_SIDECARS, read once per config version rather than per pod.</summary>
-    public bool NativeSidecars { get; } = NativeSidecarSetting.Enabled(environment);
+    /// <summary>ENABLE_NATIVE_SIDECARS, read once per config version rather than per pod.</summary>
+    public NativeSidecarMode NativeSidecarMode { get; } = NativeSidecarSetting.Mode(environment);
+
+    /// <summary>.NativeSidecars when no node decides (<see cref="NativeSidecarNodes"/>): the setting, with "auto" on.</summary>
+    public bool NativeSidecars => NativeSidecarMode != NativeSidecarMode.Disabled;
 
     /// <summary>.CompliancePolicy: COMPLIANCE_POLICY, read once per config version.</summary>
     public string CompliancePolicy { get; } = environment("COMPLIANCE_POLICY") ?? "";

@@ -63,7 +63,7 @@ public sealed class InjectionMemoTests
     {
         if (memo.Admits(hash, key.Length, answer))
         {
-            memo.Remember(hash, InProcess.DefaultConfig, "shop", "/inject", key, answer);
+            memo.Remember(hash, InProcess.DefaultConfig, null, "shop", "/inject", key, answer);
         }
     }
 
@@ -81,7 +81,7 @@ public sealed class InjectionMemoTests
         Offer(memo, hash, pod, Answer(1024));
         Offer(memo, hash, pod, Answer(1024));
 
-        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
+        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, null, "shop", "/inject", pod));
         Assert.Equal(0, memo.Bytes);
     }
 
@@ -98,7 +98,7 @@ public sealed class InjectionMemoTests
             // Seen twice: a pod is kept the second time it comes.
             Offer(memo, hash, pod, Answer(2000));
             Offer(memo, hash, pod, Answer(2000));
-            kept += memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod) is null ? 0 : 1;
+            kept += memo.Find(hash, InProcess.DefaultConfig, null, "shop", "/inject", pod) is null ? 0 : 1;
             Assert.InRange(memo.Bytes, 0, budget);
         }
         // About ten ~6 KB entries fit at a time: each new one is kept, older unused ones make room.
@@ -118,15 +118,15 @@ public sealed class InjectionMemoTests
         for (int i = 0; i < 200; i++)
         {
             // The hot pod is asked for between every store; the others only once.
-            Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, "shop", "/inject", hot));
+            Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, null, "shop", "/inject", hot));
             var pod = Pod(i);
             var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
             Offer(memo, hash, pod, Answer(2000));
             Offer(memo, hash, pod, Answer(2000));
             Assert.InRange(memo.Bytes, 0, budget);
         }
-        Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, "shop", "/inject", hot));
-        Assert.Null(memo.Find(InjectionMemo.HashOf(Pod(0), "shop", "/inject"), InProcess.DefaultConfig, "shop", "/inject", Pod(0)));
+        Assert.NotNull(memo.Find(hotHash, InProcess.DefaultConfig, null, "shop", "/inject", hot));
+        Assert.Null(memo.Find(InjectionMemo.HashOf(Pod(0), "shop", "/inject"), InProcess.DefaultConfig, null, "shop", "/inject", Pod(0)));
     }
 
     [Fact]
@@ -154,11 +154,11 @@ public sealed class InjectionMemoTests
         var hash = InjectionMemo.HashOf(pod, "shop", "/inject");
 
         Offer(memo, hash, pod, Answer(100));
-        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
+        Assert.Null(memo.Find(hash, InProcess.DefaultConfig, null, "shop", "/inject", pod));
         Assert.Equal(0, memo.Bytes);
 
         Offer(memo, hash, pod, Answer(100));
-        Assert.NotNull(memo.Find(hash, InProcess.DefaultConfig, "shop", "/inject", pod));
+        Assert.NotNull(memo.Find(hash, InProcess.DefaultConfig, null, "shop", "/inject", pod));
     }
 
     [Fact]

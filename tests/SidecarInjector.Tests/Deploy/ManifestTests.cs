@@ -40,16 +40,19 @@ public sealed class ManifestTests
         Assert.True(deployment.Spec.Template.Metadata.Labels["sidecar.istio.io/inject"] == "false");
     }
 
-    /// <summary>Least privilege: read namespaces; read and patch its own webhook configuration, by name; nothing else.</summary>
+    /// <summary>Least privilege: read namespaces; list and watch nodes; read and patch its own webhook configuration, by name; nothing else.</summary>
     [Fact]
     public void Cluster_role_grants_exactly_what_the_cluster_features_use()
     {
         var documents = Base("rbac.yaml").Split("\n---\n");
         var role = KubernetesYaml.Deserialize<V1ClusterRole>(documents[0]);
         var binding = KubernetesYaml.Deserialize<V1ClusterRoleBinding>(documents[1]);
-        Assert.Equal(2, role.Rules.Count);
+        Assert.Equal(3, role.Rules.Count);
         var namespaces = Assert.Single(role.Rules, r => r.Resources.Contains("namespaces"));
         Assert.Equal(["get", "list", "watch"], namespaces.Verbs);
+        var nodes = Assert.Single(role.Rules, r => r.Resources.Contains("nodes"));
+        Assert.Equal(["nodes"], nodes.Resources);
+        Assert.Equal(["list", "watch"], nodes.Verbs);
         var webhooks = Assert.Single(role.Rules, r => r.Resources.Contains("mutatingwebhookconfigurations"));
         Assert.Equal(["sidecar-injector"], webhooks.ResourceNames);
         Assert.Equal(["get", "list", "watch", "patch"], webhooks.Verbs);

@@ -17,7 +17,7 @@ namespace SidecarInjector.Tests.Support;
 
 /// <summary>
 /// A stand-in kube-apiserver over TLS (no kube-apiserver binary can be installed here) that behaves
-/// as the real one does for the calls the injector makes: namespaces and
+/// as the real one does for the calls the injector makes: namespaces, nodes and
 /// mutatingwebhookconfigurations, list (a resourceVersion on every object and list) then watch from
 /// a version (events as JSON lines, flushed as they happen; a version older than the history kept
 /// gets an ERROR event with a 410 Status, as etcd compaction causes), <c>fieldSelector=metadata.name=</c>,
@@ -32,11 +32,13 @@ internal sealed class StandInApiServer : IAsyncDisposable
     public const string Token = "stand-in-token";
     private const string Webhooks = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations";
     private const string Namespaces = "/api/v1/namespaces";
+    private const string Nodes = "/api/v1/nodes";
 
     private readonly object _lock = new();
     private readonly Dictionary<string, Dictionary<string, JsonObject>> _objects = new()
     {
         [Namespaces] = [],
+        [Nodes] = [],
         [Webhooks] = [],
     };
     private readonly List<(long Version, string Collection, string Type, JsonObject Object)> _events = [];
@@ -136,6 +138,22 @@ internal sealed class StandInApiServer : IAsyncDisposable
 
     public void PutNamespace(JsonObject ns) => Put(Namespaces, ns);
 
+    public void PutNode(JsonObject node) => Put(Nodes, node);
+
+    /// <summary>Deletes a node (a DELETED event for watchers).</summary>
+    public void DeleteNode(string name)
+    {
+        lock (_lock)
+        {
+            if (_objects[Nodes].Remove(name, out var node))
+            {
+                node["metadata"]!["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _events.Add((_version, Nodes, "DELETED", node));
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+
     public void PutWebhookConfiguration(JsonObject config) => Put(Webhooks, config);
 
     /// <summary>Stores a namespaced object (a Pod, a ConfigMap) under its kind's resource, namespace and name.</summary>
@@ -208,13 +226,16 @@ internal sealed class StandInApiServer : IAsyncDisposable
             await GetNamespaced(context, $"/apis/{group}/{version}", groupResource, Uri.UnescapeDataString(groupNamespace), Uri.UnescapeDataString(groupObjectName));
             return;
         }
-        var collection = path.StartsWith(Webhooks, StringComparison.Ordinal) ? Webhooks : path.StartsWith(Namespaces, StringComparison.Ordinal) ? Namespaces : null;
+        var collection = path.StartsWith(Webhooks, StringComparison.Ordinal) ? Webhooks
+            : path.StartsWith(Namespaces, StringComparison.Ordinal) ? Namespaces
+            : path.StartsWith(Nodes, StringComparison.Ordinal) ? Nodes
+            : null;
         if (collection is null)
         {
             await Status(context, 404, "NotFound", "the server could not find the requested resource");
             return;
         }
-        var resource = collection == Webhooks ? "mutatingwebhookconfigurations" : "namespaces";
+        var resource = collection == Webhooks ? "mutatingwebhookconfigurations" : collection == Nodes ? "nodes" : "namespaces";
         var name = path.Length > collection.Length + 1 ? Uri.UnescapeDataString(path[(collection.Length + 1)..]) : null;
         bool watch = context.Request.Query["watch"] is var w && (w == "1" || w == "true");
         var verb = context.Request.Method switch
@@ -276,7 +297,7 @@ internal sealed class StandInApiServer : IAsyncDisposable
             }
             list = new JsonObject
             {
-                ["kind"] = collection == Webhooks ? "MutatingWebhookConfigurationList" : "NamespaceList",
+                ["kind"] = collection == Webhooks ? "MutatingWebhookConfigurationList" : collection == Nodes ? "NodeList" : "NamespaceList",
                 ["apiVersion"] = collection == Webhooks ? "admissionregistration.k8s.io/v1" : "v1",
                 ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 ["items"] = items,
