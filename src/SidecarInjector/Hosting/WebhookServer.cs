@@ -176,17 +176,20 @@ internal static partial class WebhookServer
         try
         {
             await app.StartAsync();
+            // The loads log a bad file and keep going; one that throws is a bug of ours, reported to the
+            // caller like a port in use, with nothing left listening behind it.
+            await loading;
         }
         catch
         {
-            // Nothing listens (a port in use, say): release what was started before the caller reports it.
+            // Nothing listens (a port in use, say), or the first load failed: release what was started
+            // before the caller reports it.
             await app.DisposeAsync();
             cluster.Dispose();
             exporter.Dispose();
             loggerFactory.Dispose();
             throw;
         }
-        await loading;
         var startupMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         // The watchers start once both are loaded, off readiness's path (their threads and inotify
         // handles cost a few ms of start-up): each checks once after its debounce, so a change made
