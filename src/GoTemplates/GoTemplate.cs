@@ -36,6 +36,15 @@ internal sealed class GoTemplate
     /// <summary>What this template may read of its data (found once, from the parse tree).</summary>
     public TemplateReads Reads => _reads ??= ReadAnalyzer.Analyze(_root, _templates, _functions);
 
+    private TemplateReads? _keyReads;
+
+    /// <summary>
+    /// Everything the output may depend on (<see cref="ReadAnalyzer.Analyze"/> with <c>forKey</c>): the
+    /// values of <see cref="Reads"/>, and also those tested for truth and the lengths (<c>#</c>) of what is
+    /// ranged over. Two data whose values at these paths are equal render the same text.
+    /// </summary>
+    public TemplateReads KeyReads => _keyReads ??= ReadAnalyzer.Analyze(_root, _templates, _functions, forKey: true);
+
     public string Execute(object? data)
     {
         var output = new StringBuilder(_text.Length + 256);

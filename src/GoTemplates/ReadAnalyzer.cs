@@ -7,6 +7,9 @@ namespace GoTemplates;
 /// counted when the function read them. A path is counted as read where its value is used: printed,
 /// compared, passed to a function (in full, or as the function declares). Variables are followed
 /// without regard to order (every value a variable is ever given), repeated until nothing changes.
+/// For a key (<c>forKey</c>: what a render may depend on at all), values tested for truth (if, with,
+/// and, or, not) count as read too, and a range reads its collection's length and keys (a path
+/// ending in <c>#</c>) besides what its body reads of each element.
 /// </summary>
 internal sealed class ReadAnalyzer
 {
@@ -23,16 +26,21 @@ internal sealed class ReadAnalyzer
     private readonly HashSet<string> _analyzedCalls = new(StringComparer.Ordinal);
     private bool _everything;
     private bool _variablesChanged;
+    private readonly bool _forKey;
 
-    private ReadAnalyzer(IReadOnlyDictionary<string, ListNode> templates, FunctionTable functions)
+    /// <summary>The segment that stands for a collection's length and keys: what a range depends on besides its elements.</summary>
+    public const string LengthSegment = "#";
+
+    private ReadAnalyzer(IReadOnlyDictionary<string, ListNode> templates, FunctionTable functions, bool forKey)
     {
         _templates = templates;
         _functions = functions;
+        _forKey = forKey;
     }
 
-    public static TemplateReads Analyze(ListNode root, IReadOnlyDictionary<string, ListNode> templates, FunctionTable functions)
+    public static TemplateReads Analyze(ListNode root, IReadOnlyDictionary<string, ListNode> templates, FunctionTable functions, bool forKey = false)
     {
-        var analyzer = new ReadAnalyzer(templates, functions);
+        var analyzer = new ReadAnalyzer(templates, functions, forKey);
         List<string[]> data = [[]];
         for (int pass = 0; ; pass++)
         {
@@ -77,6 +85,11 @@ internal sealed class ReadAnalyzer
                 break;
             case BranchNode { Kind: BranchKind.Range } range:
                 var ranged = EvalPipeline(dot, root, range.Pipe with { Variables = [] });
+                if (_forKey)
+                {
+                    // How many times the body runs (and, over a map, with which keys).
+                    Read(Extend(ranged, [LengthSegment]));
+                }
                 var element = Extend(ranged, ["*"]);
                 if (range.Pipe.Variables.Count == 1)
                 {
@@ -95,6 +108,10 @@ internal sealed class ReadAnalyzer
                 break;
             case BranchNode branch:
                 var tested = EvalPipeline(dot, root, branch.Pipe);
+                if (_forKey)
+                {
+                    Read(tested);
+                }
                 Walk(branch.Kind == BranchKind.With ? tested : dot, root, branch.List);
                 if (branch.Else is not null)
                 {
@@ -182,6 +199,10 @@ internal sealed class ReadAnalyzer
         {
             case "and" or "or":
                 // Each argument is tested for truth and one of them is the result.
+                if (_forKey)
+                {
+                    ReadAll(values);
+                }
                 List<string[]>? any = null;
                 foreach (var value in values)
                 {
@@ -189,6 +210,10 @@ internal sealed class ReadAnalyzer
                 }
                 return any;
             case "not":
+                if (_forKey)
+                {
+                    ReadAll(values);
+                }
                 return null;
             case "index" when count >= 1 && values[0] is not null:
                 var keys = new string[count - 1];
