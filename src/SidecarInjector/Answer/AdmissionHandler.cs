@@ -62,6 +62,12 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// </summary>
     public bool RememberAnswers { get; init; } = true;
 
+    /// <summary>
+    /// Whether renders are kept by what they depend on (<see cref="RenderKey"/>). Off only to compare with
+    /// renders made afresh (the differential tests).
+    /// </summary>
+    public bool UseRenderKeys { get; init; } = true;
+
     /// <summary>Fresh pods whose patch came from their projection.</summary>
     public long ProjectedInjections => Interlocked.Read(ref _projected);
 
@@ -278,7 +284,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // A pod the scheduler has not placed yet (nearly all at CREATE) gets what every node can run.
         bool? nativeSidecars = nodeView?.For(pod["spec"]?["nodeName"] is JsonValue node && node.TryGetValue<string>(out var nodeName) ? nodeName : null);
         var (injected, names) = PodInjector.Inject(snapshot, pod, ns, revision, InjectPathParameters.Parse(path), warnings: found,
-            cluster: cluster, nativeSidecars: nativeSidecars);
+            cluster: cluster, nativeSidecars: nativeSidecars, renderKeys: UseRenderKeys);
         warnings = found.Count > 0 ? found : null;
         injectedNames = names;
 

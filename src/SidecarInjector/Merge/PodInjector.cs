@@ -30,7 +30,8 @@ internal static class PodInjector
         IReadOnlyList<SidecarTemplate>? defaultTemplates = null,
         List<string>? warnings = null,
         ClusterNamespace? cluster = null,
-        bool? nativeSidecars = null)
+        bool? nativeSidecars = null,
+        bool renderKeys = true)
     {
         AnnotationValidation.Validate(original);
         (long Uid, long Gid)? proxyIds = null;
@@ -53,10 +54,12 @@ internal static class PodInjector
         object? data = null;
         object? Data() => data ??= InjectionData.Build(basePod, ns, config.Settings, revision, workload, proxyConfig, proxyIds, nativeSidecars);
 
+        // What each render depends on besides the pod: a template whose key was seen is not run (RenderKey).
+        var inputs = new RenderInputs(ns, revision, proxyIds ?? ProxyIds.Default, nativeSidecars ?? config.Settings.NativeSidecars, workload);
         var injected = new List<InjectedNames>(templates.Count);
         foreach (var template in templates)
         {
-            var (fragment, templateNames, shared) = template.Render(Data);
+            var (fragment, templateNames, shared) = template.Render(Data, renderKeys ? basePod : null, inputs);
             MoveOwnProxyForNativeSidecar(merged, templateNames);
             StrategicMerge.Apply(merged, fragment, PodPart.Pod, "", shared);
             injected.Add(templateNames);

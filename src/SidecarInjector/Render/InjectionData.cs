@@ -18,6 +18,13 @@ internal static class InjectionData
 {
     public const long DefaultProxyUid = 1337;
 
+    /// <summary>The fields of the data, by name: what a template may read at its root (<see cref="RenderKey"/> knows each).</summary>
+    public static readonly IReadOnlySet<string> Fields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "TypeMeta", "DeploymentMeta", "ObjectMeta", "Spec", "ProxyConfig", "MeshConfig", "Values", "Revision", "ProxyImage",
+        "ProxyInitImage", "ProxyUID", "ProxyGID", "NativeSidecars", "InboundTrafficPolicyMode", "CompliancePolicy", "EstimatedConcurrency",
+    };
+
     /// <param name="nativeSidecars">.NativeSidecars as the cluster's nodes decide it (<see cref="NativeSidecarNodes"/>); null: the setting's.</param>
     public static GoStruct Build(JsonObject pod, string ns, TemplateSettings config, string revision,
         WorkloadMeta? workload = null, JsonObject? proxyConfig = null, (long Uid, long Gid)? proxyIds = null, bool? nativeSidecars = null)

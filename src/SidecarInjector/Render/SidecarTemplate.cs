@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GoTemplates;
 using SidecarInjector.Errors;
@@ -24,6 +26,48 @@ internal sealed class SidecarTemplate
     private readonly InjectedNames? _constantNames;
     private readonly SharedFragments? _constantShared;
     private readonly Rendered?[] _rendered = new Rendered?[RenderedSlots];
+
+    /// <summary>Renders by what they depend on (<see cref="RenderKey"/>): a pod whose key was seen is not rendered at all.</summary>
+    private readonly RenderKey? _key;
+    private readonly KeyedRender?[] _byKey = new KeyedRender?[RenderedSlots];
+
+    /// <summary>Set when a render disagreed with the one kept under its key: keys are no longer used for this template.</summary>
+    private volatile bool _keyDisagreed;
+    private long _keyHits;
+    private static long s_keyDisagreements;
+
+    /// <summary>Renders answered by their key, without running the template.</summary>
+    public long KeyHits => Interlocked.Read(ref _keyHits);
+
+    /// <summary>Renders, over every template, that differed from the one kept under their key (never, for a sound key).</summary>
+    public static long KeyDisagreements => Interlocked.Read(ref s_keyDisagreements);
+
+    /// <summary>True once a render differed from the one kept under its key (keys are then off for this template).</summary>
+    public bool KeyDisagreed => _keyDisagreed;
+
+    /// <summary>True when this template's renders are kept by key (it reads what a key can say).</summary>
+    public bool HasRenderKey => _key is not null;
+
+    /// <summary>
+    /// A render kept under its key. The first pod to come with a key already kept is rendered all the
+    /// same and compared (<see cref="Confirmed"/>): a dependence the key missed costs the keys of this
+    /// template, never a wrong answer. Confirmed, it answers its key's pods without rendering.
+    /// </summary>
+    private sealed class KeyedRender(byte[] key, Rendered rendered)
+    {
+        public byte[] Key { get; } = key;
+        public Rendered Rendered { get; } = rendered;
+        public volatile bool Confirmed;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_keyBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_keyScratch;
+
+    /// <summary>A key buffer that grew past this (a pod with thousands of ports) is not kept.</summary>
+    private const int KeptKeyBytes = 64 * 1024;
 
     /// <summary>Renders in a row the direct reader gave up on; at the limit, it is no longer tried.</summary>
     private int _readerGaveUp;
@@ -67,6 +111,7 @@ internal sealed class SidecarTemplate
     {
         Name = name;
         _template = template;
+        _key = template is null ? null : RenderKey.For(template.KeyReads);
         _constant = constant;
         _constantNames = constant is null ? null : InjectedNames.From(constant);
         // Shared by every pod on every thread: built in full before anyone reads it concurrently.
@@ -127,12 +172,67 @@ internal sealed class SidecarTemplate
     }
 
     /// <summary>The Pod fragment for one pod, and what it injects. Callers must not mutate the fragment.</summary>
-    public RenderedFragment Render(Func<object?> data)
+    /// <param name="data">The template data, built only when the template runs.</param>
+    /// <param name="pod">The pod <paramref name="data"/> is built from, for the render's key (null: no key, the template runs).</param>
+    /// <param name="inputs">The rest of what the data is built from.</param>
+    public RenderedFragment Render(Func<object?> data, JsonObject? pod = null, in RenderInputs inputs = default)
     {
         if (_constant is not null)
         {
             return new(_constant, _constantNames!, _constantShared!);
         }
+        if (pod is null || _key is null || _keyDisagreed)
+        {
+            return RenderNow(data).Fragment;
+        }
+        var keyBuffer = t_keyBuffer ??= new ArrayBufferWriter<byte>(1024);
+        keyBuffer.ResetWrittenCount();
+        _key.Write(keyBuffer, pod, inputs, t_keyScratch ??= new Utf8JsonWriter(keyBuffer));
+        var key = keyBuffer.WrittenSpan;
+        var hash = new HashCode();
+        hash.AddBytes(key);
+        int slot = (hash.ToHashCode() & int.MaxValue) % RenderedSlots;
+        var known = Volatile.Read(ref _byKey[slot]);
+        if (known is not null && !key.SequenceEqual(known.Key))
+        {
+            known = null;
+        }
+        if (known is { Confirmed: true })
+        {
+            Interlocked.Increment(ref _keyHits);
+            ReleaseKeyBuffer(keyBuffer);
+            return known.Rendered.Reused();
+        }
+        var (rendered, fragment) = RenderNow(data);
+        if (known is null)
+        {
+            Volatile.Write(ref _byKey[slot], new KeyedRender(key.ToArray(), rendered));
+        }
+        else if (ReferenceEquals(rendered, known.Rendered) || rendered.Text == known.Rendered.Text)
+        {
+            known.Confirmed = true;
+        }
+        else
+        {
+            _keyDisagreed = true;
+            Interlocked.Increment(ref s_keyDisagreements);
+        }
+        ReleaseKeyBuffer(keyBuffer);
+        return fragment;
+    }
+
+    private static void ReleaseKeyBuffer(ArrayBufferWriter<byte> keyBuffer)
+    {
+        if (keyBuffer.Capacity > KeptKeyBytes)
+        {
+            t_keyBuffer = null;
+            t_keyScratch = null;
+        }
+    }
+
+    /// <summary>Runs the template: the render (kept by its text) and the fragment for this pod.</summary>
+    private (Rendered Rendered, RenderedFragment Fragment) RenderNow(Func<object?> data)
+    {
         var output = TakeBuilder();
         try
         {
@@ -153,7 +253,7 @@ internal sealed class SidecarTemplate
     }
 
     /// <summary>The fragment of a rendered text: remembered when the same text was rendered before, else parsed and remembered.</summary>
-    private RenderedFragment Remembered(StringBuilder output)
+    private (Rendered Rendered, RenderedFragment Fragment) Remembered(StringBuilder output)
     {
         // One chunk when the builder had room (it keeps its capacity between renders): compared in place.
         ReadOnlySpan<char> rendered = default;
@@ -177,13 +277,13 @@ internal sealed class SidecarTemplate
         int slot = (string.GetHashCode(rendered) & int.MaxValue) % RenderedSlots;
         if (Volatile.Read(ref _rendered[slot]) is { } seen && rendered.SequenceEqual(seen.Text))
         {
-            return seen.Reused();
+            return (seen, seen.Reused());
         }
         text ??= output.ToString();
         var fragment = Parse(text);
         var remembered = new Rendered(text, fragment);
         Volatile.Write(ref _rendered[slot], remembered);
-        return remembered.First;
+        return (remembered, remembered.First);
     }
 
     private RenderedFragment Parse(string text)

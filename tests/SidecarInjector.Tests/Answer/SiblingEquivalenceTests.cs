@@ -38,7 +38,7 @@ public sealed class SiblingEquivalenceTests
     private static void AssertSame(AdmissionHandler shared, ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
         var viaShared = Send(shared, pod, ns);
-        var full = Send(new AdmissionHandler(() => config, "default"), pod, ns);
+        var full = Send(new AdmissionHandler(() => config, "default") { UseRenderKeys = false }, pod, ns);
         Assert.True(full.Allowed == viaShared.Allowed && full.Message == viaShared.Message,
             $"{what}: allowed/message differ: {full.Allowed} {full.Message} vs {viaShared.Allowed} {viaShared.Message}\n{pod.ToJsonString()}");
         var expected = Reviews.Patched(pod, full).ToJsonString();
@@ -74,6 +74,13 @@ public sealed class SiblingEquivalenceTests
         // the memo's byte budget holds a few thousand answers, and these workloads are thousands.
         Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > sharing / 4,
             $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {sharing} pods of sharing workloads were answered from the memo");
+        // The answers of pods whose renders came from their key (RenderKey) were among them, and no key
+        // ever stood for two renders (the answers above were compared with renders made afresh).
+        foreach (var config in configs)
+        {
+            Assert.All(config.Templates.Values, t => Assert.False(t.KeyDisagreed, $"template {t.Name}: a render differed from its key's"));
+            Assert.True(config.DefaultTemplateSet.Sum(t => t.KeyHits) > 0, "no render came from its key");
+        }
     }
 
     public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
