@@ -24,7 +24,9 @@ namespace SidecarInjector.Render;
 /// each framed by a tag and a length. Equal bytes are equal values; equal values written differently
 /// (an escape, spacing) are only a miss. Struct fields are looked up under every name the template
 /// data answers to (as written, its JSON name, a protobuf getter's field), so whatever the data reads
-/// is in the key.
+/// is in the key. It rests on the template functions being pure (their result follows from their
+/// arguments, the config and the injector's environment): none reads a clock or a random source; one
+/// that did would have to make its templates keyless.
 /// </remarks>
 internal sealed class RenderKey
 {
