@@ -49,16 +49,21 @@ internal sealed class SidecarTemplate
     public bool HasRenderKey => _key is not null;
 
     /// <summary>
-    /// A render kept under its key. The first pod to come with a key already kept is rendered all the
-    /// same and compared (<see cref="Confirmed"/>): a dependence the key missed costs the keys of this
-    /// template, never a wrong answer. Confirmed, it answers its key's pods without rendering.
+    /// A key and where its render is kept: the slot of the renders kept by text, and which render there
+    /// (a render is kept once, by its text; a key holds no render alive, so keys add no memory but their
+    /// bytes). The first pod to come with a key already kept is rendered all the same and compared
+    /// (<see cref="Confirmed"/>): a dependence the key missed costs the keys of this template, never a
+    /// wrong answer. Confirmed, it answers its key's pods without rendering while its render is kept.
     /// </summary>
-    private sealed class KeyedRender(byte[] key, Rendered rendered)
+    private sealed class KeyedRender(byte[] key, int textSlot, long serial)
     {
         public byte[] Key { get; } = key;
-        public Rendered Rendered { get; } = rendered;
+        public int TextSlot { get; } = textSlot;
+        public long Serial { get; } = serial;
         public volatile bool Confirmed;
     }
+
+    private static long s_serials;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_keyBuffer;
@@ -80,8 +85,14 @@ internal sealed class SidecarTemplate
     /// shared copy for those only adds memory that lives as long as the render is kept. Pods that the
     /// memo cannot share (a StatefulSet's, bare pods of one template) use a render again and again.
     /// </summary>
-    private sealed class Rendered(string text, RenderedFragment fragment)
+    private sealed class Rendered(string text, RenderedFragment fragment, int slot)
     {
+        /// <summary>Which render this is (keys find it by slot and serial).</summary>
+        public long Serial { get; } = Interlocked.Increment(ref s_serials);
+
+        /// <summary>Its slot among the renders kept by text.</summary>
+        public int Slot { get; } = slot;
+
         private const int UsesBeforeSharing = 3;
 
         private SharedFragments? _shared;
@@ -193,7 +204,9 @@ internal sealed class SidecarTemplate
         hash.AddBytes(key);
         int slot = (hash.ToHashCode() & int.MaxValue) % RenderedSlots;
         var known = Volatile.Read(ref _byKey[slot]);
-        if (known is not null && !key.SequenceEqual(known.Key))
+        // The key's render, if it is still kept (a newer render may have taken its slot).
+        var keptRender = known is null ? null : Volatile.Read(ref _rendered[known.TextSlot]);
+        if (known is null || keptRender is null || keptRender.Serial != known.Serial || !key.SequenceEqual(known.Key))
         {
             known = null;
         }
@@ -201,14 +214,14 @@ internal sealed class SidecarTemplate
         {
             Interlocked.Increment(ref _keyHits);
             ReleaseKeyBuffer(keyBuffer);
-            return known.Rendered.Reused();
+            return keptRender!.Reused();
         }
         var (rendered, fragment) = RenderNow(data);
         if (known is null)
         {
-            Volatile.Write(ref _byKey[slot], new KeyedRender(key.ToArray(), rendered));
+            Volatile.Write(ref _byKey[slot], new KeyedRender(key.ToArray(), rendered.Slot, rendered.Serial));
         }
-        else if (ReferenceEquals(rendered, known.Rendered) || rendered.Text == known.Rendered.Text)
+        else if (ReferenceEquals(rendered, keptRender) || rendered.Text == keptRender!.Text)
         {
             known.Confirmed = true;
         }
@@ -281,7 +294,7 @@ internal sealed class SidecarTemplate
         }
         text ??= output.ToString();
         var fragment = Parse(text);
-        var remembered = new Rendered(text, fragment);
+        var remembered = new Rendered(text, fragment, slot);
         Volatile.Write(ref _rendered[slot], remembered);
         return (remembered, remembered.First);
     }
