@@ -11,11 +11,7 @@ namespace GoTemplates.Tests;
 /// </summary>
 public sealed class KeyReadsTests
 {
-    private static readonly FunctionTable Functions = Builtins.AddTo(new FunctionTable())
-        .Add("isset", 2, 2, a => a[0] is GoMap m && m.Entries.ContainsKey((string)a[1]!))
-        .DeclareReads("isset", new ArgumentRead(0, "$1"))
-        .Add("names", 1, 1, a => string.Join(",", ((List<object?>)a[0]!).Select(c => ((GoMap)c!).Entries.GetValueOrDefault("name"))))
-        .DeclareReads("names", new ArgumentRead(0, "*", "name"));
+    private static readonly FunctionTable Functions = ReadTestFunctions.Table;
 
     private static readonly string[] Templates =
     [

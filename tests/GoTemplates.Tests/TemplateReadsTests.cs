@@ -9,12 +9,7 @@ namespace GoTemplates.Tests;
 /// </summary>
 public sealed class TemplateReadsTests
 {
-    private static readonly FunctionTable Functions = Builtins.AddTo(new FunctionTable())
-        .Add("isset", 2, 2, a => a[0] is GoMap m && m.Entries.ContainsKey((string)a[1]!))
-        .DeclareReads("isset", new ArgumentRead(0, "$1"))
-        .Add("names", 1, 1, a => string.Join(",", ((List<object?>)a[0]!).Select(c => ((GoMap)c!).Entries["name"])))
-        .DeclareReads("names", new ArgumentRead(0, "*", "name"))
-        .Add("dump", 1, 1, a => GoValues.Print(a[0]));
+    private static readonly FunctionTable Functions = ReadTestFunctions.Table;
 
     private const string Data = """
         {"meta":{"name":"web-0","uid":"1234","labels":{"app":"web","pod":"web-0"}},

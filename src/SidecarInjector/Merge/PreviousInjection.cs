@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SidecarInjector.Errors;
+using SidecarInjector.Json;
 
 namespace SidecarInjector.Merge;
 
@@ -104,18 +105,13 @@ internal static class PreviousInjection
     {
         foreach (var field in (ReadOnlySpan<string>)["containers", "initContainers"])
         {
-            foreach (var c in original["spec"]?[field] as JsonArray ?? [])
+            var list = original["spec"]?[field];
+            for (int i = NamedItems.IndexOf(list, ProxyEnvironment.ProxyContainerName); i >= 0;
+                i = NamedItems.IndexOf(list, ProxyEnvironment.ProxyContainerName, start: i + 1))
             {
-                if (c?["name"]?.ToString() != ProxyEnvironment.ProxyContainerName)
+                if (NamedItems.Find(list![i]!["env"], ProbeRewrite.ProbersEnv) is { } env)
                 {
-                    continue;
-                }
-                foreach (var env in c["env"] as JsonArray ?? [])
-                {
-                    if (env?["name"]?.ToString() == ProbeRewrite.ProbersEnv)
-                    {
-                        return env["value"]?.ToString();
-                    }
+                    return env["value"]?.ToString();
                 }
             }
         }

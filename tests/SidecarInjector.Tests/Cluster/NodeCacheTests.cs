@@ -30,14 +30,23 @@ public sealed class NodeCacheTests
         },
     };
 
-    /// <summary>Istio's default injection template of today (the head corpus), under the process's own environment: "auto".</summary>
-    private static ConfigSnapshot IstioToday()
+    /// <summary>Istio's default injection template of today (the head corpus), with ENABLE_NATIVE_SIDECARS unset ("auto") or as given.</summary>
+    private static ConfigSnapshot IstioToday(string? nativeSidecars = null)
     {
         string Input(string kind) => File.ReadAllText(Path.Combine(Paths.IstioHeadTestdata, "inputs", $"default.{kind}.gen.yaml"));
         var meshDefaults = (JsonObject)YamlDocument.Parse(File.ReadAllText(Path.Combine(Paths.IstioHeadTestdata, "mesh-defaults.yaml")), "mesh-defaults.yaml")!;
         var files = new ConfigLoader.ConfigFiles("istio", Encoding.UTF8.GetBytes(Input("template")), Encoding.UTF8.GetBytes(Input("values")),
             Encoding.UTF8.GetBytes(Input("mesh")));
-        return ConfigLoader.Load(files, _ => null, meshDefaults);
+        return ConfigLoader.Load(files, name => name == "ENABLE_NATIVE_SIDECARS" ? nativeSidecars : null, meshDefaults);
+    }
+
+    /// <summary>A node cache listing and watching <paramref name="api"/>'s nodes, logging to <paramref name="log"/>.</summary>
+    private static (NodeCache Cache, ApiClient Client) StartCache(StandInApiServer api, StringWriter log, CancellationToken stop)
+    {
+        var client = ApiClient.Connect(api.WriteKubeconfig(Path.Combine(Path.GetTempPath(), "sidecar-injector-tests", Guid.NewGuid().ToString("N"))))!;
+        var cache = new NodeCache(client, ConsoleLog.CreateFactory(LogLevel.Information, TextWriter.Synchronized(log)).CreateLogger("test"));
+        _ = cache.RunAsync(stop);
+        return (cache, client);
     }
 
     private static async Task Eventually(Func<bool> condition, string what)
@@ -77,11 +86,10 @@ public sealed class NodeCacheTests
         await using var api = await StandInApiServer.StartAsync();
         api.PutNode(Node("node-a", "v1.34.2"));
         api.PutNode(Node("node-b", "v1.33.1-eks-4f4795d"));
-        using var client = ApiClient.Connect(api.WriteKubeconfig(Path.Combine(Path.GetTempPath(), "sidecar-injector-tests", Guid.NewGuid().ToString("N"))))!;
         using var log = new StringWriter();
-        var cache = new NodeCache(client, ConsoleLog.CreateFactory(LogLevel.Information, TextWriter.Synchronized(log)).CreateLogger("test"));
         using var stop = new CancellationTokenSource();
-        _ = cache.RunAsync(stop.Token);
+        var (cache, client) = StartCache(api, log, stop.Token);
+        using var connected = client;
         var config = IstioToday();
         var handler = new AdmissionHandler(() => config, "default", nodes: () => cache.Current);
         var pod = Reviews.SamplePod();
@@ -135,11 +143,10 @@ public sealed class NodeCacheTests
         await using var api = await StandInApiServer.StartAsync();
         api.PutNode(Node("node-old", "v1.30.0"));
         api.Forbidden.Add("list nodes");
-        using var client = ApiClient.Connect(api.WriteKubeconfig(Path.Combine(Path.GetTempPath(), "sidecar-injector-tests", Guid.NewGuid().ToString("N"))))!;
         using var log = new StringWriter();
-        var cache = new NodeCache(client, ConsoleLog.CreateFactory(LogLevel.Information, TextWriter.Synchronized(log)).CreateLogger("test"));
         using var stop = new CancellationTokenSource();
-        _ = cache.RunAsync(stop.Token);
+        var (cache, client) = StartCache(api, log, stop.Token);
+        using var connected = client;
         var config = IstioToday();
         var handler = new AdmissionHandler(() => config, "default", nodes: () => cache.Current);
         var pod = Reviews.SamplePod();
@@ -160,11 +167,7 @@ public sealed class NodeCacheTests
         var nodes = SidecarInjector.Render.NativeSidecarNodes.Of([KeyValuePair.Create("old", (string?)"v1.30.0")]);
         foreach (var (value, expected) in new[] { ("true", "initContainers"), ("false", "containers") })
         {
-            string Input(string kind) => File.ReadAllText(Path.Combine(Paths.IstioHeadTestdata, "inputs", $"default.{kind}.gen.yaml"));
-            var meshDefaults = (JsonObject)YamlDocument.Parse(File.ReadAllText(Path.Combine(Paths.IstioHeadTestdata, "mesh-defaults.yaml")), "mesh-defaults.yaml")!;
-            var config = ConfigLoader.Load(new ConfigLoader.ConfigFiles("istio", Encoding.UTF8.GetBytes(Input("template")),
-                Encoding.UTF8.GetBytes(Input("values")), Encoding.UTF8.GetBytes(Input("mesh"))),
-                name => name == "ENABLE_NATIVE_SIDECARS" ? value : null, meshDefaults);
+            var config = IstioToday(value);
             var handler = new AdmissionHandler(() => config, "default", nodes: () => nodes);
             Assert.Equal(expected, ProxyList(handler, Reviews.SamplePod()));
         }
