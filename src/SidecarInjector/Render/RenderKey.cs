@@ -37,6 +37,10 @@ internal sealed class RenderKey
     private const byte NotCollection = 4;
     private const byte Text = 5;
 
+    /// <summary>The annotations .ProxyConfig and .ProxyImage are made from (besides the config's mesh and values).</summary>
+    private static readonly string[][] ProxyConfigAnnotation = [[Mesh.MeshConfig.ProxyConfigAnnotation]];
+    private static readonly string[][] ProxyImageTypeAnnotation = [["sidecar.istio.io/proxyImageType"]];
+
     /// <summary>Data roots read from the pod's JSON, each path under metadata or spec.</summary>
     private readonly List<(string Root, string[][] Segments)> _podPaths;
 
@@ -162,11 +166,11 @@ internal sealed class RenderKey
         var annotations = metadata?["annotations"];
         if (_proxyConfig)
         {
-            WriteAt(key, annotations, [[Mesh.MeshConfig.ProxyConfigAnnotation]], 0, scratch);
+            WriteAt(key, annotations, ProxyConfigAnnotation, 0, scratch);
         }
         if (_proxyImage)
         {
-            WriteAt(key, annotations, [["sidecar.istio.io/proxyImageType"]], 0, scratch);
+            WriteAt(key, annotations, ProxyImageTypeAnnotation, 0, scratch);
         }
         foreach (var (root, segments) in _podPaths)
         {

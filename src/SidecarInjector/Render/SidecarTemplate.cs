@@ -34,13 +34,9 @@ internal sealed class SidecarTemplate
     /// <summary>Set when a render disagreed with the one kept under its key: keys are no longer used for this template.</summary>
     private volatile bool _keyDisagreed;
     private long _keyHits;
-    private static long s_keyDisagreements;
 
     /// <summary>Renders answered by their key, without running the template.</summary>
     public long KeyHits => Interlocked.Read(ref _keyHits);
-
-    /// <summary>Renders, over every template, that differed from the one kept under their key (never, for a sound key).</summary>
-    public static long KeyDisagreements => Interlocked.Read(ref s_keyDisagreements);
 
     /// <summary>True once a render differed from the one kept under its key (keys are then off for this template).</summary>
     public bool KeyDisagreed => _keyDisagreed;
@@ -228,7 +224,6 @@ internal sealed class SidecarTemplate
         else
         {
             _keyDisagreed = true;
-            Interlocked.Increment(ref s_keyDisagreements);
         }
         ReleaseKeyBuffer(keyBuffer);
         return fragment;
