@@ -31,6 +31,10 @@ internal static class InjectorMetrics
     private static readonly Counter<long> CertificateReloads = Meter.CreateCounter<long>(
         "sidecar_injector_certificate_reloads_total", description: "Certificate loads, by result (success or failure).");
 
+    private static readonly Counter<long> RenderKeyDisagreements = Meter.CreateCounter<long>(
+        "sidecar_injector_render_key_disagreements_total",
+        description: "Templates whose render differed from the one kept under the same key (a bug of ours; keys are then off for that template), by template.");
+
     private static string _configVersion = "";
 
     static InjectorMetrics()
@@ -40,6 +44,10 @@ internal static class InjectorMetrics
     }
 
     public static void Request() => Requests.Add(1);
+
+    /// <summary>A template's render disagreed with its key's: renders of it are no longer kept by key.</summary>
+    public static void RenderKeyDisagreed(string template) =>
+        RenderKeyDisagreements.Add(1, new KeyValuePair<string, object?>("template", template));
 
     /// <summary>A review answered with a patch.</summary>
     public static void Injected(double seconds)

@@ -223,7 +223,9 @@ internal sealed class SidecarTemplate
         }
         else
         {
+            // A dependence the key missed: a bug of ours, counted where operators look, and never repeated.
             _keyDisagreed = true;
+            Metrics.InjectorMetrics.RenderKeyDisagreed(Name);
         }
         ReleaseKeyBuffer(keyBuffer);
         return fragment;

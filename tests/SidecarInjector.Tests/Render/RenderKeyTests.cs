@@ -159,4 +159,61 @@ public sealed class RenderKeyTests
         var data = InjectionData.Build(pod, "shop", InProcess.DefaultConfig.Settings, "default");
         Assert.Equal(InjectionData.Fields.Order(StringComparer.Ordinal), data.Fields.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_key_that_misses_a_dependence_costs_a_render_never_a_wrong_answer()
+    {
+        // A function that reads a label it does not declare: the key, built from the declarations, misses it.
+        var functions = GoTemplates.Builtins.AddTo(new GoTemplates.FunctionTable())
+            .Add("peek", 1, 1, a => a[0] is GoTemplates.GoStruct meta && meta.Field("Labels") is GoTemplates.GoMap labels
+                ? labels.Entries.GetValueOrDefault("secret") : "")
+            .DeclareReads("peek", new GoTemplates.ArgumentRead(0, "Labels", "app"));
+        var template = SidecarTemplate.FromGoTemplate("liar",
+            GoTemplates.GoTemplate.Parse("liar", "metadata:\n  annotations:\n    seen: \"{{ peek .ObjectMeta }}\"\n", functions));
+        Assert.True(template.HasRenderKey);
+        var counted = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "sidecar_injector_render_key_disagreements_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "template" && tag.Value is string name)
+                {
+                    lock (counted)
+                    {
+                        counted.Add(name);
+                    }
+                }
+            }
+        });
+        listener.Start();
+        var settings = InProcess.DefaultConfig.Settings;
+        string Seen(string secret)
+        {
+            var pod = Reviews.SamplePod();
+            pod["metadata"]!["labels"]!["secret"] = secret;
+            var inputs = new RenderInputs("shop", "default", ProxyIds.Default, true, null);
+            var fragment = template.Render(() => InjectionData.Build(pod, "shop", settings, "default"), pod, inputs).Fragment;
+            return fragment["metadata"]!["annotations"]!["seen"]!.GetValue<string>();
+        }
+        Assert.Equal("one", Seen("one"));
+        // Same key, another render: the key's first reuse is rendered and compared, and the answer is the pod's own.
+        Assert.Equal("two", Seen("two"));
+        Assert.True(template.KeyDisagreed);
+        // Counted where operators look (other tests' templates never disagree).
+        lock (counted)
+        {
+            Assert.Equal(["liar"], counted);
+        }
+        Assert.Equal("three", Seen("three"));
+        Assert.Equal("one", Seen("one"));
+        Assert.Equal(0, template.KeyHits);
+    }
 }
