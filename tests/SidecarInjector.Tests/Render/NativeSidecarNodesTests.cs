@@ -65,14 +65,16 @@ public sealed class NativeSidecarNodesTests
     }
 
     [Theory]
-    [InlineData(null, "Auto")]
-    [InlineData("", "Auto")]
-    [InlineData("auto", "Auto")]
-    [InlineData("true", "Enabled")]
-    [InlineData("false", "Disabled")]
-    [InlineData("yes", "Disabled")]
-    public void The_setting_is_read_as_Istio_reads_it(string? value, string mode)
+    [InlineData(null, "Auto", true)]
+    [InlineData("", "Auto", true)]
+    [InlineData("auto", "Auto", true)]
+    [InlineData("true", "Enabled", true)]
+    [InlineData("false", "Disabled", false)]
+    [InlineData("yes", "Disabled", false)]
+    public void The_setting_is_read_as_Istio_reads_it_and_is_on_offline_unless_switched_off(string? value, string mode, bool enabledOffline)
     {
-        Assert.Equal(mode, NativeSidecarSetting.Mode(name => name == NativeSidecarSetting.Variable ? value : null).ToString());
+        string? Environment(string name) => name == NativeSidecarSetting.Variable ? value : null;
+        Assert.Equal(mode, NativeSidecarSetting.Mode(Environment).ToString());
+        Assert.Equal(enabledOffline, NativeSidecarSetting.Enabled(Environment));
     }
 }

@@ -26,15 +26,4 @@ public sealed class ProxyIdsTests
     {
         Assert.Equal((1337L, 1337L), ProxyIds.For(null));
     }
-
-    [Theory]
-    [InlineData(null, true)]
-    [InlineData("auto", true)]
-    [InlineData("true", true)]
-    [InlineData("false", false)]
-    [InlineData("yes", false)]
-    public void Native_sidecars_are_on_unless_switched_off(string? value, bool enabled)
-    {
-        Assert.Equal(enabled, NativeSidecarSetting.Enabled(name => name == NativeSidecarSetting.Variable ? value : null));
-    }
 }
