@@ -43,6 +43,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     [ThreadStatic]
     private static PodProjection? t_projection;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_directWriter;
+
+    private long _direct;
+
+    private volatile Tuple<ConfigSnapshot, DirectSettings>? _directSettings;
+
     private long _projected;
 
     private volatile Tuple<ConfigSnapshot, SiblingMasks>? _masks;
@@ -67,6 +74,15 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// renders made afresh (the differential tests).
     /// </summary>
     public bool UseRenderKeys { get; init; } = true;
+
+    /// <summary>
+    /// Whether fresh pods are patched straight from their bytes when they can be (<see cref="DirectPatch"/>).
+    /// Off only to compare with the merge (the differential tests).
+    /// </summary>
+    public bool DirectPatches { get; init; } = true;
+
+    /// <summary>Fresh pods whose patch was written straight from their bytes.</summary>
+    public long DirectInjections => Interlocked.Read(ref _direct);
 
     /// <summary>Fresh pods whose patch came from their projection.</summary>
     public long ProjectedInjections => Interlocked.Read(ref _projected);
@@ -223,6 +239,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private int WritePatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path,
         PooledBufferWriter patch, ref List<string>? warnings)
     {
+        if (DirectPatches && TryWriteDirectPatch(snapshot, nodeView, podBytes, ns, path, patch) is int direct)
+        {
+            Interlocked.Increment(ref _direct);
+            return direct;
+        }
         var projection = t_projection ??= new PodProjection();
         if (ProjectFreshPods && projection.Build(podBytes, PrunableFields.For(snapshot)))
         {
@@ -239,6 +260,89 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // Checked while the pod is still raw JSON: one pass over its bytes, no nodes built.
         PodShape.Check(pod);
         return WritePatch(snapshot, nodeView, pod, ns, path, patch, ref warnings, out _);
+    }
+
+    /// <summary>
+    /// The direct path: the pod's bytes read in place (a pooled copy, no tree), its sidecar's render found
+    /// by key and compiled once (<see cref="SidecarPlan"/>), the patch written from both. Null when the pod
+    /// is not one it takes (nothing is then written): the next path answers it.
+    /// </summary>
+    private int? TryWriteDirectPatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns,
+        ReadOnlySpan<char> path, PooledBufferWriter patch)
+    {
+        var settings = DirectSettingsFor(snapshot);
+        if (settings.Template is null || namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)
+            || InjectPathParameters.Parse(path).Count > 0 || !PodShape.Fits(podBytes))
+        {
+            return null;
+        }
+        var copy = ArrayPool<byte>.Shared.Rent(podBytes.Length);
+        try
+        {
+            podBytes.CopyTo(copy);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(copy.AsMemory(0, podBytes.Length), PodParseOptions);
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+            using (document)
+            {
+                var pod = document.RootElement;
+                if (pod.ValueKind != JsonValueKind.Object || !DirectPatch.MetadataFits(pod))
+                {
+                    return null;
+                }
+                string? nodeName = pod.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object
+                    && spec.TryGetProperty("nodeName"u8, out var node) && node.ValueKind == JsonValueKind.String ? node.GetString() : null;
+                var inputs = new RenderInputs(ns, revision, ProxyIds.Default, nodeView?.For(nodeName) ?? snapshot.Settings.NativeSidecars, null);
+                var plan = UseRenderKeys
+                    ? settings.Template.CompiledByKey(pod, inputs, InjectionData.DeploymentMeta(pod, ns), SidecarPlan.Compile)
+                    : null;
+                if (plan is null || ReferenceEquals(plan, SidecarPlan.Unsupported))
+                {
+                    return null;
+                }
+                var writer = t_directWriter;
+                if (writer is null)
+                {
+                    writer = new Utf8JsonWriter(patch);
+                    t_directWriter = writer;
+                }
+                else
+                {
+                    writer.Reset(patch);
+                }
+                try
+                {
+                    return DirectPatch.TryWrite(pod, plan, settings, revision, writer);
+                }
+                finally
+                {
+                    writer.Reset(Stream.Null);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>The direct path's reading of the snapshot in use, made once per config version.</summary>
+    private DirectSettings DirectSettingsFor(ConfigSnapshot snapshot)
+    {
+        var known = _directSettings;
+        if (known is not null && ReferenceEquals(known.Item1, snapshot))
+        {
+            return known.Item2;
+        }
+        var settings = DirectSettings.For(snapshot);
+        _directSettings = Tuple.Create(snapshot, settings);
+        return settings;
     }
 
     /// <summary>

@@ -34,6 +34,15 @@ internal static class AnnotationValidation
         ["sidecar.istio.io/proxyMemoryLimit"] = ResourceQuantity,
     };
 
+    private static readonly Dictionary<string, Func<string, string?>>.AlternateLookup<ReadOnlySpan<char>> RulesByChars =
+        Rules.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>Whether an annotation of this name has a rule (its value must then be checked with <see cref="Invalid"/>).</summary>
+    public static bool HasRule(ReadOnlySpan<char> key) => RulesByChars.ContainsKey(key);
+
+    /// <summary>True when the annotation's value breaks its rule (the whole pod then fails <see cref="Validate"/>).</summary>
+    public static bool Invalid(string key, string value) => Rules.TryGetValue(key, out var rule) && rule(value) is not null;
+
     public static void Validate(JsonObject pod)
     {
         if (pod["metadata"]?["annotations"] is not JsonObject annotations)

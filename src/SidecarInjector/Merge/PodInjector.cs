@@ -216,6 +216,11 @@ internal static class PodInjector
         init.Add(proxy);
     }
 
+    /// <summary>True when the values name a cluster or network, which every pod's proxy env then gets (<see cref="WithValuesNetwork"/>).</summary>
+    internal static bool ValuesSetProxyEnv(ConfigSnapshot config) =>
+        config.Values["global"]?["multiCluster"]?["clusterName"]?.ToString() is { Length: > 0 }
+        || config.Values["global"]?["network"]?.ToString() is { Length: > 0 };
+
     /// <summary>
     /// Cluster and network for the proxy (Istio's RunTemplate): values.global first, the webhook
     /// path when those are empty, and the pod's topology.istio.io/network label above all.
@@ -244,7 +249,7 @@ internal static class PodInjector
     }
 
     /// <summary>holdApplicationUntilProxyStarts from the pod's proxy config or the values.</summary>
-    private static bool HoldsApplication(ConfigSnapshot config, JsonObject proxyConfig)
+    internal static bool HoldsApplication(ConfigSnapshot config, JsonObject proxyConfig)
     {
         return IsTrue(proxyConfig["holdApplicationUntilProxyStarts"])
             || IsTrue(config.Values["global"]?["proxy"]?["holdApplicationUntilProxyStarts"]);

@@ -32,7 +32,7 @@ internal static class ProbeRewrite
         {
             return;
         }
-        long statusPort = mesh["defaultConfig"]?["statusPort"]?.GetValue<long>() ?? 15020;
+        long statusPort = MeshStatusPort(mesh);
         if (annotations?[StatusPortAnnotation]?.GetValue<string>() is { } requested
             && long.TryParse(requested, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port))
         {
@@ -52,28 +52,7 @@ internal static class ProbeRewrite
                 {
                     continue;
                 }
-                var ports = NamedPorts(container);
-                foreach (var (probeField, url) in Probes)
-                {
-                    if (container[probeField] is JsonObject probe && Prober(probe, ports, statusPort, withTimeout: true) is { } prober)
-                    {
-                        var path = $"/app-health/{name}/{url}";
-                        probers[path] = prober;
-                        container[probeField] = Rewritten(probe, path, statusPort);
-                    }
-                }
-                if (container["lifecycle"] is JsonObject lifecycle)
-                {
-                    foreach (var (hookField, url) in Hooks)
-                    {
-                        if (lifecycle[hookField] is JsonObject hook && Prober(hook, ports, statusPort, withTimeout: false) is { } prober)
-                        {
-                            var path = $"/app-lifecycle/{name}/{url}";
-                            probers[path] = prober;
-                            lifecycle[hookField] = Rewritten(hook, path, statusPort);
-                        }
-                    }
-                }
+                RewriteContainer(container, name, statusPort, probers);
             }
         }
         // Probers of a previous injection stay (their probes already point at the agent); new ones
@@ -101,13 +80,63 @@ internal static class ProbeRewrite
         {
             return;
         }
+        SetProbersEnv(proxy, ProbersValue(probers));
+    }
+
+    /// <summary>Where a rewritten container's fields are, as flags (<see cref="RewriteContainer"/>'s result).</summary>
+    internal static readonly string[] RewritableFields = ["readinessProbe", "livenessProbe", "startupProbe", "lifecycle"];
+
+    /// <summary>
+    /// Points one app container's probes and hooks at the agent, adding their probers. Returns which of
+    /// <see cref="RewritableFields"/> were replaced, bit by bit.
+    /// </summary>
+    internal static int RewriteContainer(JsonObject container, string name, long statusPort, SortedDictionary<string, JsonObject> probers)
+    {
+        int rewritten = 0;
+        var ports = NamedPorts(container);
+        for (int i = 0; i < Probes.Length; i++)
+        {
+            var (probeField, url) = Probes[i];
+            if (container[probeField] is JsonObject probe && Prober(probe, ports, statusPort, withTimeout: true) is { } prober)
+            {
+                var path = $"/app-health/{name}/{url}";
+                probers[path] = prober;
+                container[probeField] = Rewritten(probe, path, statusPort);
+                rewritten |= 1 << i;
+            }
+        }
+        if (container["lifecycle"] is JsonObject lifecycle)
+        {
+            foreach (var (hookField, url) in Hooks)
+            {
+                if (lifecycle[hookField] is JsonObject hook && Prober(hook, ports, statusPort, withTimeout: false) is { } prober)
+                {
+                    var path = $"/app-lifecycle/{name}/{url}";
+                    probers[path] = prober;
+                    lifecycle[hookField] = Rewritten(hook, path, statusPort);
+                    rewritten |= 1 << Probes.Length;
+                }
+            }
+        }
+        return rewritten;
+    }
+
+    /// <summary>The probers as the agent reads them from ISTIO_KUBE_APP_PROBERS: a JSON map by path, as Go writes it.</summary>
+    internal static string ProbersValue(SortedDictionary<string, JsonObject> probers)
+    {
         var value = new JsonObject();
         foreach (var (path, prober) in probers)
         {
             value[path] = prober;
         }
-        SetProbersEnv(proxy, value);
+        return GoJson.Serialize(value);
     }
+
+    /// <summary>Whether the config rewrites probes (values' sidecarInjectorWebhook.rewriteAppHTTPProbe) for a pod that does not say.</summary>
+    internal static bool RewritesByDefault(JsonObject values) => ShouldRewrite(null, values);
+
+    /// <summary>The agent's status port of the mesh config (a pod's status.sidecar.istio.io/port aside).</summary>
+    internal static long MeshStatusPort(JsonObject mesh) => mesh["defaultConfig"]?["statusPort"]?.GetValue<long>() ?? 15020;
 
     private static bool ShouldRewrite(JsonObject? annotations, JsonObject values)
     {
@@ -204,14 +233,13 @@ internal static class ProbeRewrite
     }
 
     /// <summary>Sets the env var on the proxy, replacing one the template may have written.</summary>
-    private static void SetProbersEnv(JsonObject proxy, JsonObject probers)
+    private static void SetProbersEnv(JsonObject proxy, string value)
     {
         if (proxy["env"] is not JsonArray env)
         {
             env = [];
             proxy["env"] = env;
         }
-        var value = GoJson.Serialize(probers);
         if (NamedItems.Find(env, ProbersEnv) is { } existing)
         {
             existing["value"] = value;

@@ -16,8 +16,8 @@ namespace SidecarInjector.Merge;
 internal static class PrometheusMerge
 {
     private const string MergeAnnotation = "prometheus.istio.io/merge-metrics";
-    private const string SecurePortAnnotation = "prometheus.istio.io/secure-port";
-    private const string SecurePortEnv = "ENVOY_SECURE_MERGED_METRICS_PORT";
+    internal const string SecurePortAnnotation = "prometheus.istio.io/secure-port";
+    internal const string SecurePortEnv = "ENVOY_SECURE_MERGED_METRICS_PORT";
 
     /// <summary>Ports of the proxy and its agent (pilot-agent's istioReservedPorts), and why.</summary>
     private static readonly Dictionary<string, string> ReservedPorts = new(StringComparer.Ordinal)
@@ -52,7 +52,7 @@ internal static class PrometheusMerge
 
     private static void Merge(JsonObject pod, JsonObject metadata, JsonObject annotations, JsonObject mesh, List<string>? warnings)
     {
-        var targetPort = (mesh["defaultConfig"]?["statusPort"]?.ToString() is { Length: > 0 } port) ? port : "15020";
+        var targetPort = AgentPort(mesh);
         if (Find(annotations, "prometheus_io_port") is { } current && current == targetPort)
         {
             // Already pointed at the agent: the user controls it, or this is a re-injection.
@@ -112,9 +112,10 @@ internal static class PrometheusMerge
         {
             annotations.Remove(k);
         }
-        annotations["prometheus.io/port"] = targetPort;
-        annotations["prometheus.io/path"] = "/stats/prometheus";
-        annotations["prometheus.io/scrape"] = "true";
+        foreach (var (key, value) in MergedAnnotations(targetPort))
+        {
+            annotations[key] = value;
+        }
         metadata["annotations"] = annotations;
     }
 
@@ -194,6 +195,16 @@ internal static class PrometheusMerge
     }
 
     /// <summary>A pod that says prometheus.io/scrape: false (any spelling Go's ParseBool reads) is left alone.</summary>
+    /// <summary>Whether the mesh merges metrics for a pod that says nothing about it (no prometheus annotation).</summary>
+    internal static bool MergesByDefault(JsonObject mesh) => mesh["enablePrometheusMerge"]?.GetValue<bool>() ?? true;
+
+    /// <summary>The agent's port the pod is pointed at, as the annotation's text.</summary>
+    internal static string AgentPort(JsonObject mesh) => mesh["defaultConfig"]?["statusPort"]?.ToString() is { Length: > 0 } port ? port : "15020";
+
+    /// <summary>The annotations a merged pod gets, for the agent's port.</summary>
+    internal static KeyValuePair<string, string>[] MergedAnnotations(string agentPort) =>
+        [new("prometheus.io/port", agentPort), new("prometheus.io/path", "/stats/prometheus"), new("prometheus.io/scrape", "true")];
+
     private static bool Scrapes(JsonObject annotations) =>
         Find(annotations, "prometheus_io_scrape") is not { } value || !GoStrconv.TryParseBool(value, out var scrape) || scrape;
 

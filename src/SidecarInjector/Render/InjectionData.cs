@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GoTemplates;
 using SidecarInjector.Json;
@@ -101,6 +102,35 @@ internal static class InjectionData
         }
         return DeploymentMeta(metadata["name"]?.GetValue<string>() ?? "", metadata["generateName"]?.GetValue<string>() ?? "", controller,
             labels?["pod-template-hash"]?.GetValue<string>() ?? "", labels?["deploymentconfig"]?.GetValue<string>() ?? "");
+    }
+
+    /// <summary>The same from the pod's raw JSON (the webhook's direct path). The caller has checked the pod's field types.</summary>
+    public static (string Name, string Kind, string ApiVersion) DeploymentMeta(JsonElement pod, string ns)
+    {
+        if (!pod.TryGetProperty("metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object)
+        {
+            return DeploymentMeta("", "", null, "", "");
+        }
+        OwnerReference? controller = null;
+        if (metadata.TryGetProperty("ownerReferences", out var owners) && owners.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var owner in owners.EnumerateArray())
+            {
+                if (owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty("controller", out var isController)
+                    && isController.ValueKind == JsonValueKind.True)
+                {
+                    controller = new(Text(owner, "apiVersion"), Text(owner, "kind"), Text(owner, "name"));
+                    break;
+                }
+            }
+        }
+        var labels = metadata.TryGetProperty("labels", out var l) ? l : default;
+        return DeploymentMeta(Text(metadata, "name"), Text(metadata, "generateName"), controller, Text(labels, "pod-template-hash"), Text(labels, "deploymentconfig"));
+
+        static string Text(JsonElement map, string field) =>
+            map.ValueKind == JsonValueKind.Object && map.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()!
+                : "";
     }
 
     /// <summary>A pod's controller (the first owner reference with controller: true).</summary>

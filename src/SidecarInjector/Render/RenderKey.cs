@@ -240,8 +240,80 @@ internal sealed class RenderKey
         }
     }
 
+    /// <summary>
+    /// The same key from the pod's raw JSON (the webhook's direct path, with no tree of the pod): equal to
+    /// what <see cref="Write(ArrayBufferWriter{byte}, JsonObject, in RenderInputs, Utf8JsonWriter)"/>
+    /// writes for the same pod parsed, so renders kept by either path are found by both.
+    /// </summary>
+    /// <param name="deploymentMeta">The pod's workload (<see cref="InjectionData.DeploymentMeta(JsonElement, string)"/>), read by the caller once.</param>
+    public void Write(ArrayBufferWriter<byte> key, JsonElement pod, in RenderInputs inputs, (string Name, string Kind, string ApiVersion) deploymentMeta)
+    {
+        WriteText(key, inputs.Revision);
+        WriteLong(key, inputs.ProxyIds.Uid);
+        WriteLong(key, inputs.ProxyIds.Gid);
+        key.Write([inputs.NativeSidecars ? (byte)1 : (byte)0]);
+        var metadata = Child(pod, "metadata");
+        if (_namespace)
+        {
+            WriteText(key, inputs.Workload?.Namespace ?? inputs.Namespace);
+            if (metadata is { ValueKind: JsonValueKind.Object } m && Child(m, "namespace") is { } ns)
+            {
+                WriteRaw(key, ns);
+            }
+            else
+            {
+                key.Write([Absent]);
+            }
+        }
+        if (_workload)
+        {
+            var (name, kind, apiVersion) = inputs.Workload is { } w ? (w.Name, w.Kind, w.ApiVersion) : deploymentMeta;
+            WriteText(key, name);
+            WriteText(key, kind);
+            WriteText(key, apiVersion);
+        }
+        JsonElement? annotations = metadata is { ValueKind: JsonValueKind.Object } meta ? Child(meta, "annotations") : null;
+        if (_proxyConfig)
+        {
+            WriteAtElement(key, annotations, ProxyConfigAnnotation, 0);
+        }
+        if (_proxyImage)
+        {
+            WriteAtElement(key, annotations, ProxyImageTypeAnnotation, 0);
+        }
+        foreach (var (root, segments) in _podPaths)
+        {
+            WriteAtElement(key, Child(pod, root), segments, 0);
+        }
+    }
+
+    /// <summary>A member of an object, null when it is absent or JSON null (the tree reads both as absent).</summary>
+    private static JsonElement? Child(JsonElement parent, string name) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var child) && child.ValueKind != JsonValueKind.Null ? child : null;
+
+    private static void WriteAtElement(ArrayBufferWriter<byte> key, JsonElement? node, string[][] segments, int at)
+    {
+        if (node is { } element)
+        {
+            WriteAt(key, element, segments, at);
+        }
+        else
+        {
+            key.Write([Absent]);
+        }
+    }
+
+    /// <summary>
+    /// A raw value at the key's paths, written exactly as the tree's walk writes the same value parsed:
+    /// JSON null as absent, map keys counted and unescaped.
+    /// </summary>
     private static void WriteAt(ArrayBufferWriter<byte> key, JsonElement node, string[][] segments, int at)
     {
+        if (node.ValueKind == JsonValueKind.Null)
+        {
+            key.Write([Absent]);
+            return;
+        }
         if (at == segments.Length)
         {
             WriteRaw(key, node);
@@ -256,9 +328,10 @@ internal sealed class RenderKey
                 return;
             case (ReadAnalyzer.LengthSegment, JsonValueKind.Object):
                 key.Write([Keys]);
+                WriteLong(key, PropertyCount(node));
                 foreach (var property in node.EnumerateObject())
                 {
-                    WriteRawName(key, property);
+                    WriteName(key, property);
                 }
                 return;
             case ("*", JsonValueKind.Array):
@@ -271,23 +344,17 @@ internal sealed class RenderKey
                 return;
             case ("*", JsonValueKind.Object):
                 key.Write([Keys]);
+                WriteLong(key, PropertyCount(node));
                 foreach (var property in node.EnumerateObject())
                 {
-                    WriteRawName(key, property);
+                    WriteName(key, property);
                     WriteAt(key, property.Value, segments, at + 1);
                 }
                 return;
             case (_, JsonValueKind.Object):
                 foreach (var name in names)
                 {
-                    if (node.TryGetProperty(name, out var child))
-                    {
-                        WriteAt(key, child, segments, at + 1);
-                    }
-                    else
-                    {
-                        key.Write([Absent]);
-                    }
+                    WriteAtElement(key, Child(node, name), segments, at + 1);
                 }
                 return;
             default:
@@ -297,18 +364,34 @@ internal sealed class RenderKey
         }
     }
 
-    private static void WriteRaw(ArrayBufferWriter<byte> key, JsonElement element)
+    private static int PropertyCount(JsonElement map)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        key.Write([Value]);
+        int count = 0;
+        foreach (var _ in map.EnumerateObject())
+        {
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>A map key as text, as the tree holds it: its raw bytes unless they carry an escape.</summary>
+    private static void WriteName(ArrayBufferWriter<byte> key, JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            WriteText(key, property.Name);
+            return;
+        }
+        key.Write([Text]);
         WriteLong(key, raw.Length);
         key.Write(raw);
     }
 
-    private static void WriteRawName(ArrayBufferWriter<byte> key, JsonProperty property)
+    private static void WriteRaw(ArrayBufferWriter<byte> key, JsonElement element)
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        key.Write([Text]);
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        key.Write([Value]);
         WriteLong(key, raw.Length);
         key.Write(raw);
     }

@@ -112,6 +112,20 @@ internal sealed class SidecarTemplate
         }
 
         public RenderedFragment First => fragment;
+
+        private object? _compiled;
+
+        /// <summary>What <paramref name="compile"/> makes of this render, made once and kept with it.</summary>
+        public T Compiled<T>(Func<RenderedFragment, T> compile)
+            where T : class
+        {
+            if (Volatile.Read(ref _compiled) is T known)
+            {
+                return known;
+            }
+            var made = compile(fragment);
+            return Interlocked.CompareExchange(ref _compiled, made, null) as T ?? made;
+        }
     }
 
     private SidecarTemplate(string name, GoTemplate? template, JsonObject? constant)
@@ -195,17 +209,69 @@ internal sealed class SidecarTemplate
         var keyBuffer = t_keyBuffer ??= new ArrayBufferWriter<byte>(1024);
         keyBuffer.ResetWrittenCount();
         _key.Write(keyBuffer, pod, inputs, t_keyScratch ??= new Utf8JsonWriter(keyBuffer));
-        var key = keyBuffer.WrittenSpan;
+        return RenderByKey(keyBuffer, data);
+    }
+
+    private object? _constantCompiled;
+
+    /// <summary>
+    /// What <paramref name="compile"/> makes of the render a pod's raw JSON has a confirmed key for, kept
+    /// with the render; null when the key is unknown, not yet confirmed, or keys are off: the pod is then
+    /// rendered the usual way, which keeps its key for the next. Nothing is rendered here.
+    /// </summary>
+    /// <param name="deploymentMeta">The pod's workload, read from the same JSON.</param>
+    public T? CompiledByKey<T>(JsonElement pod, in RenderInputs inputs, (string Name, string Kind, string ApiVersion) deploymentMeta,
+        Func<RenderedFragment, T> compile)
+        where T : class
+    {
+        if (_constant is not null)
+        {
+            if (Volatile.Read(ref _constantCompiled) is T compiled)
+            {
+                return compiled;
+            }
+            var made = compile(new(_constant, _constantNames!, _constantShared!));
+            return Interlocked.CompareExchange(ref _constantCompiled, made, null) as T ?? made;
+        }
+        if (_key is null || _keyDisagreed)
+        {
+            return null;
+        }
+        var keyBuffer = t_keyBuffer ??= new ArrayBufferWriter<byte>(1024);
+        keyBuffer.ResetWrittenCount();
+        _key.Write(keyBuffer, pod, inputs, deploymentMeta);
+        var (known, keptRender) = Find(keyBuffer.WrittenSpan);
+        ReleaseKeyBuffer(keyBuffer);
+        if (known is not { Confirmed: true })
+        {
+            return null;
+        }
+        Interlocked.Increment(ref _keyHits);
+        return keptRender!.Compiled(compile);
+    }
+
+    /// <summary>The render kept under <paramref name="key"/>, if it is still kept (a newer render may have taken its slot).</summary>
+    private (KeyedRender? Known, Rendered? Render) Find(ReadOnlySpan<byte> key)
+    {
+        var known = Volatile.Read(ref _byKey[SlotOf(key)]);
+        var keptRender = known is null ? null : Volatile.Read(ref _rendered[known.TextSlot]);
+        return known is null || keptRender is null || keptRender.Serial != known.Serial || !key.SequenceEqual(known.Key)
+            ? (null, null)
+            : (known, keptRender);
+    }
+
+    private static int SlotOf(ReadOnlySpan<byte> key)
+    {
         var hash = new HashCode();
         hash.AddBytes(key);
-        int slot = (hash.ToHashCode() & int.MaxValue) % RenderedSlots;
-        var known = Volatile.Read(ref _byKey[slot]);
-        // The key's render, if it is still kept (a newer render may have taken its slot).
-        var keptRender = known is null ? null : Volatile.Read(ref _rendered[known.TextSlot]);
-        if (known is null || keptRender is null || keptRender.Serial != known.Serial || !key.SequenceEqual(known.Key))
-        {
-            known = null;
-        }
+        return (hash.ToHashCode() & int.MaxValue) % RenderedSlots;
+    }
+
+    private RenderedFragment RenderByKey(ArrayBufferWriter<byte> keyBuffer, Func<object?> data)
+    {
+        var key = keyBuffer.WrittenSpan;
+        int slot = SlotOf(key);
+        var (known, keptRender) = Find(key);
         if (known is { Confirmed: true })
         {
             Interlocked.Increment(ref _keyHits);
