@@ -46,6 +46,10 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     [ThreadStatic]
     private static Utf8JsonWriter? t_directWriter;
 
+    /// <summary>Whether the last patch this thread wrote came from the direct path (the sibling check compares like with like).</summary>
+    [ThreadStatic]
+    private static bool t_wroteDirect;
+
     private long _direct;
 
     private volatile Tuple<ConfigSnapshot, DirectSettings>? _directSettings;
@@ -148,7 +152,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             else
             {
                 answer = Decide(snapshot, nodeView, request, pod, path, key.Layout);
-                if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer) && SiblingsShare(snapshot, nodeView, request, pod, path, key, answer))
+                bool direct = t_wroteDirect;
+                if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer)
+                    && SiblingsShare(snapshot, nodeView, request, pod, path, key, answer, direct))
                 {
                     _memo.Remember(hash, snapshot, nodeView, request.Namespace, path, key.Digest, answer);
                 }
@@ -178,19 +184,21 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// Before an answer is shared by the pod's siblings, the pod is answered again with every value
     /// the key left out changed: the answers must agree. The masks come from reading the templates;
     /// this checks them on the pod itself (once per key kept), so a dependence the reading missed
-    /// costs sharing, never a wrong answer.
+    /// costs sharing, never a wrong answer. The sibling's patch is written the way the pod's was (direct
+    /// or merged), so that equal answers are equal bytes.
     /// </summary>
     private bool SiblingsShare(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, in AdmissionRequest request, ReadOnlySpan<byte> pod,
-        ReadOnlySpan<char> path, WorkloadKey key, CachedAnswer answer)
+        ReadOnlySpan<char> path, WorkloadKey key, CachedAnswer answer, bool direct)
     {
         if (key.MaskedCount == 0)
         {
             return true;
         }
-        var sibling = Decide(snapshot, nodeView, request, key.Perturbed(pod), path);
+        var sibling = Decide(snapshot, nodeView, request, key.Perturbed(pod), path, direct: direct);
         try
         {
-            return sibling.Outcome == answer.Outcome
+            return t_wroteDirect == direct
+                && sibling.Outcome == answer.Outcome
                 && sibling.FailureReason == answer.FailureReason
                 && sibling.Message == answer.Message
                 && sibling.Rule == answer.Rule
@@ -204,9 +212,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     }
 
     /// <param name="layout">Where the pod's facts are, when the key's pass found them (else <see cref="PodLayout.Unknown"/>).</param>
+    /// <param name="direct">False: not on the direct path (true or null: wherever the pod can go). <see cref="t_wroteDirect"/> says where it went.</param>
     private CachedAnswer Decide(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, in AdmissionRequest request, ReadOnlySpan<byte> pod,
-        ReadOnlySpan<char> path, PodLayout layout = default)
+        ReadOnlySpan<char> path, PodLayout layout = default, bool? direct = null)
     {
+        t_wroteDirect = false;
         PodFacts? facts = null;
         string rule = "pod fields";
         try
@@ -220,7 +230,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             }
             using var patch = new PooledBufferWriter(16 * 1024);
             List<string>? warnings = null;
-            int operations = WritePatch(snapshot, nodeView, pod, request.Namespace, path, patch, ref warnings);
+            int operations = WritePatch(snapshot, nodeView, pod, request.Namespace, path, patch, ref warnings, direct != false);
             return operations == 0
                 ? new CachedAnswer(InjectionOutcome.Skipped, null, null, null, rule + "; already injected, nothing to change", facts.Name, warnings)
                 : new CachedAnswer(InjectionOutcome.Injected, null, null, StoredPatch.Borrow(patch), rule, facts.Name, warnings);
@@ -237,11 +247,12 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     }
 
     private int WritePatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path,
-        PooledBufferWriter patch, ref List<string>? warnings)
+        PooledBufferWriter patch, ref List<string>? warnings, bool mayGoDirect)
     {
-        if (DirectPatches && TryWriteDirectPatch(snapshot, nodeView, podBytes, ns, path, patch) is int direct)
+        if (mayGoDirect && DirectPatches && TryWriteDirectPatch(snapshot, nodeView, podBytes, ns, path, patch) is int direct)
         {
             Interlocked.Increment(ref _direct);
+            t_wroteDirect = true;
             return direct;
         }
         var projection = t_projection ??= new PodProjection();
