@@ -71,7 +71,82 @@ internal static class GoJson
         }
     }
 
-    private static void WriteString(StringBuilder text, string s)
+    /// <summary>A raw value written as <see cref="Serialize"/> writes the same value parsed (its keys in their order).</summary>
+    public static void Write(StringBuilder text, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                text.Append('{');
+                bool first = true;
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!first)
+                    {
+                        text.Append(',');
+                    }
+                    first = false;
+                    if (!TryWriteRaw(text, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property)))
+                    {
+                        WriteString(text, property.Name);
+                    }
+                    text.Append(':');
+                    Write(text, property.Value);
+                }
+                text.Append('}');
+                break;
+            case JsonValueKind.Array:
+                text.Append('[');
+                bool firstItem = true;
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (!firstItem)
+                    {
+                        text.Append(',');
+                    }
+                    firstItem = false;
+                    Write(text, item);
+                }
+                text.Append(']');
+                break;
+            case JsonValueKind.String:
+                if (!TryWriteRaw(text, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)[1..^1]))
+                {
+                    WriteString(text, value.GetString());
+                }
+                break;
+            case JsonValueKind.Number when value.TryGetInt64(out var l):
+                text.Append(l.ToString(CultureInfo.InvariantCulture));
+                break;
+            default:
+                AppendUtf8(text, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value));
+                break;
+        }
+    }
+
+    /// <summary>A string given as its raw JSON bytes, when they hold no escape (else false: the caller reads it unescaped).</summary>
+    private static bool TryWriteRaw(StringBuilder text, ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOf((byte)'\\') >= 0 || raw.Length > 512)
+        {
+            return false;
+        }
+        Span<char> chars = stackalloc char[raw.Length];
+        int length = Encoding.UTF8.GetChars(raw, chars);
+        WriteString(text, chars[..length]);
+        return true;
+    }
+
+    private static void AppendUtf8(StringBuilder text, ReadOnlySpan<byte> raw)
+    {
+        foreach (var b in raw)
+        {
+            text.Append((char)b);
+        }
+    }
+
+    /// <summary>A string as Go's encoding/json escapes it.</summary>
+    public static void WriteString(StringBuilder text, ReadOnlySpan<char> s)
     {
         text.Append('"');
         foreach (var c in s)

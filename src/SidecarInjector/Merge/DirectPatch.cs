@@ -33,13 +33,16 @@ internal sealed class DirectPatch
     /// <summary>Names Istio's reorderPod moves, and the proxy: a pod's own container of one of them takes the merge.</summary>
     private static readonly string[] OrderedNames = [ProxyEnvironment.ProxyContainerName, "istio-init", "istio-validation", "enable-core-dump"];
 
+    /// <summary>Container names longer than this (Kubernetes allows 63) take the merge: probe paths are built on the stack.</summary>
+    private const int MaxNameBytes = 256;
+
     [ThreadStatic]
     private static DirectPatch? t_instance;
 
     private readonly List<byte> _path = new(128);
     private readonly List<int> _order = [];
     private readonly List<KeyValuePair<string, string>> _annotations = [];
-    private readonly List<(string Field, int Index, int Rewritten, JsonObject Container)> _probes = [];
+    private readonly DirectProbes _probes = new();
     private Utf8JsonWriter _writer = null!;
     private int _operations;
 
@@ -135,7 +138,7 @@ internal sealed class DirectPatch
         {
             return null;
         }
-        string? probers = settings.RewritesProbes && settings.StatusPort > 0 && plan.Proxy is not null ? RewriteProbes(spec, settings.StatusPort) : null;
+        string? probers = settings.RewritesProbes && settings.StatusPort > 0 && plan.Proxy is not null ? _probes.Read(spec, settings.StatusPort) : null;
         if (!ValuesFit(spec, plan))
         {
             return null;
@@ -149,7 +152,7 @@ internal sealed class DirectPatch
             WriteMap(metadata, "labels"u8, plan.Labels);
         }
         WriteAnnotations(metadata, plan, settings, revision);
-        foreach (var (field, index, rewritten, container) in _probes)
+        foreach (var (field, index, container, rewritten) in _probes.Containers)
         {
             var fields = ProbeRewrite.RewritableFields;
             for (int i = 0; i < fields.Length; i++)
@@ -157,7 +160,7 @@ internal sealed class DirectPatch
                 if ((rewritten & (1 << i)) != 0)
                 {
                     StartOperation("replace"u8, "/spec/"u8, field, index, fields[i]);
-                    container[fields[i]]!.WriteTo(writer);
+                    DirectProbes.WriteRewritten(writer, container, i, settings.StatusPort);
                     writer.WriteEndObject();
                 }
             }
@@ -206,6 +209,7 @@ internal sealed class DirectPatch
                 foreach (var item in items.EnumerateArray())
                 {
                     if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name"u8, out var name) || name.ValueKind != JsonValueKind.String
+                        || System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(name).Length > MaxNameBytes
                         || ReorderedName(name) || InjectedContainer(plan, name))
                     {
                         return false;
@@ -250,51 +254,6 @@ internal sealed class DirectPatch
             }
         }
         return false;
-    }
-
-    /// <summary>
-    /// The app containers' probes and hooks pointed at the agent (<see cref="ProbeRewrite"/>, on a
-    /// container made of only the fields it reads); returns the probers' env value, or null for none.
-    /// </summary>
-    private string? RewriteProbes(JsonElement spec, long statusPort)
-    {
-        SortedDictionary<string, JsonObject>? probers = null;
-        var fields = ProbeRewrite.RewritableFields;
-        foreach (var field in (ReadOnlySpan<string>)["containers", "initContainers"])
-        {
-            if (!spec.TryGetProperty(field, out var items))
-            {
-                continue;
-            }
-            int index = 0;
-            foreach (var item in items.EnumerateArray())
-            {
-                JsonObject? container = null;
-                for (int i = 0; i < fields.Length; i++)
-                {
-                    if (item.TryGetProperty(fields[i], out var probe) && probe.ValueKind == JsonValueKind.Object)
-                    {
-                        container ??= [];
-                        container[fields[i]] = JsonObject.Create(probe);
-                    }
-                }
-                if (container is not null)
-                {
-                    if (item.TryGetProperty("ports"u8, out var ports) && ports.ValueKind == JsonValueKind.Array)
-                    {
-                        container["ports"] = JsonArray.Create(ports);
-                    }
-                    probers ??= new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-                    int rewritten = ProbeRewrite.RewriteContainer(container, item.GetProperty("name"u8).GetString()!, statusPort, probers);
-                    if (rewritten != 0)
-                    {
-                        _probes.Add((field, index, rewritten, container));
-                    }
-                }
-                index++;
-            }
-        }
-        return probers is { Count: > 0 } ? ProbeRewrite.ProbersValue(probers) : null;
     }
 
     /// <summary>The template's other spec fields: added where the pod has none, else merged value by value into maps.</summary>

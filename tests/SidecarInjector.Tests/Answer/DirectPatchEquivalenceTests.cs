@@ -15,8 +15,8 @@ namespace SidecarInjector.Tests.Answer;
 /// times to a handler that keeps no answer: the first renders its sidecar and keeps the render's key,
 /// the second confirms the key, the third is written from the compiled render. Seeded random pods
 /// (PROJECTION_EQUIVALENCE_PODS in all: 100,000 in CI, 10,000 by default) under the default config and
-/// both Istio corpora's own templates, with the shapes that must send a pod to the merge added at
-/// random; and every webhook case of both corpora. Both patches are applied with an independent
+/// both Istio corpora's own templates, with the shapes that must send a pod to the merge and the probe
+/// shapes the rewrite must get exactly right added at random; and every webhook case of both corpora. Both patches are applied with an independent
 /// RFC 6902 implementation.
 /// </summary>
 [Collection(RunsAlone.Name)]
@@ -65,6 +65,10 @@ public sealed class DirectPatchEquivalenceTests
             var workload = generator.Next();
             var pod = generator.Pod(workload, index % 3);
             ProjectionShapes.AddSome(pod, new Random(index));
+            if (index % 2 == 0)
+            {
+                ProbeShapes.AddSome(pod, new Random(index + 1));
+            }
             int config = index % configs.Length;
             if (AssertSame(configs[config], pod, workload.Namespace, $"pod {index} ({workload.Kind}, config {config})"))
             {
