@@ -249,14 +249,22 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private int WritePatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns, ReadOnlySpan<char> path,
         PooledBufferWriter patch, ref List<string>? warnings, bool mayGoDirect)
     {
-        if (mayGoDirect && DirectPatches && TryWriteDirectPatch(snapshot, nodeView, podBytes, ns, path, patch) is int direct)
-        {
-            Interlocked.Increment(ref _direct);
-            t_wroteDirect = true;
-            return direct;
-        }
+        bool direct = mayGoDirect && DirectPatches;
         var projection = t_projection ??= new PodProjection();
-        if (ProjectFreshPods && projection.Build(podBytes, PrunableFields.For(snapshot)))
+        // One pass checks the pod's field types and leaves its bulk out (a container's 2,000 env vars), for
+        // either path below; a pod with no bulk is checked by itself.
+        bool projected = (direct || ProjectFreshPods) && projection.Build(podBytes, PrunableFields.For(snapshot));
+        if (direct)
+        {
+            bool typesFit = projected || projection.TypesChecked || PodShape.Fits(podBytes);
+            if (typesFit && TryWriteDirectPatch(snapshot, nodeView, projected ? projection.Bytes : podBytes, ns, path, patch) is int operations)
+            {
+                Interlocked.Increment(ref _direct);
+                t_wroteDirect = true;
+                return operations;
+            }
+        }
+        if (ProjectFreshPods && projected)
         {
             if (TryWriteProjectedPatch(snapshot, nodeView, projection, ns, path, patch, ref warnings) is int written)
             {
@@ -278,12 +286,16 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// by key and compiled once (<see cref="SidecarPlan"/>), the patch written from both. Null when the pod
     /// is not one it takes (nothing is then written): the next path answers it.
     /// </summary>
+    /// <param name="podBytes">
+    /// The pod, its field types checked: as it came, or its projection (<see cref="PodProjection"/>: the
+    /// direct path reads none of what a projection leaves out, and a placeholder in the patch sends the pod on).
+    /// </param>
     private int? TryWriteDirectPatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns,
         ReadOnlySpan<char> path, PooledBufferWriter patch)
     {
         var settings = DirectSettingsFor(snapshot);
         if (settings.Template is null || namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)
-            || InjectPathParameters.Parse(path).Count > 0 || !PodShape.Fits(podBytes))
+            || InjectPathParameters.Parse(path).Count > 0)
         {
             return null;
         }
@@ -329,7 +341,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 }
                 try
                 {
-                    return DirectPatch.TryWrite(pod, plan, settings, revision, writer);
+                    var operations = DirectPatch.TryWrite(pod, plan, settings, revision, writer);
+                    if (operations is not null && PodProjection.Leaked(patch.WrittenSpan))
+                    {
+                        patch.Clear();
+                        return null;
+                    }
+                    return operations;
                 }
                 finally
                 {

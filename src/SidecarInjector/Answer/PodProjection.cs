@@ -50,6 +50,12 @@ internal sealed class PodProjection : IDisposable
     /// </summary>
     public bool Misfit { get; private set; }
 
+    /// <summary>
+    /// True when the last <see cref="Build"/> read the whole pod and found every field of the right type,
+    /// whether or not it built a projection (a pod with nothing to leave out needs no other check).
+    /// </summary>
+    public bool TypesChecked { get; private set; }
+
     /// <summary>Names of the pod's containers (any list) with a pruned field.</summary>
     public IReadOnlyList<string> PrunedContainers => _containerNames;
 
@@ -70,6 +76,7 @@ internal sealed class PodProjection : IDisposable
         _volumeNames.Clear();
         _previousInjection = false;
         Misfit = false;
+        TypesChecked = false;
         _fields = fields;
         if (fields.None)
         {
@@ -93,6 +100,7 @@ internal sealed class PodProjection : IDisposable
             Misfit = true;
             return false;
         }
+        TypesChecked = true;
         if (_previousInjection || _cuts.Count == 0)
         {
             return false;
