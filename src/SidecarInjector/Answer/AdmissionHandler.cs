@@ -50,6 +50,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     [ThreadStatic]
     private static bool t_wroteDirect;
 
+    /// <summary>How the last patch this thread wrote was made (<see cref="Result.Path"/>).</summary>
+    [ThreadStatic]
+    private static string? t_path;
+
+    /// <summary>The ways a patch is made, as <see cref="Result.Path"/> and the metrics name them.</summary>
+    public const string MemoPath = "memo", DirectPath = "direct", ProjectionPath = "projection", MergePath = "merge";
+
     private long _direct;
 
     private volatile Tuple<ConfigSnapshot, DirectSettings>? _directSettings;
@@ -95,8 +102,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     public long MemoHits => _memo.Hits;
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
+    /// <param name="Path">How an injected pod's patch was made: <see cref="MemoPath"/>, <see cref="DirectPath"/>, <see cref="ProjectionPath"/> or <see cref="MergePath"/>.</param>
     public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
-        AdmissionRequest Request, IReadOnlyList<string>? Warnings = null)
+        AdmissionRequest Request, IReadOnlyList<string>? Warnings = null, string Path = "")
     {
         /// <summary>The request's uid as text (built only for a log line).</summary>
         public string Uid(ReadOnlySpan<byte> body) =>
@@ -134,6 +142,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         var nodeView = nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
         CachedAnswer answer;
         string podName;
+        t_path = MergePath;
         // A pod the key's reader cannot follow goes the full way, whose parser says what is wrong.
         if (!keyed || !key.Finish(pod))
         {
@@ -148,23 +157,26 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             if (remembered is not null)
             {
                 answer = remembered;
+                t_path = MemoPath;
             }
             else
             {
                 answer = Decide(snapshot, nodeView, request, pod, path, key.Layout);
                 bool direct = t_wroteDirect;
+                var madeBy = t_path;
                 if (RememberAnswers && _memo.Admits(hash, key.Digest.Length, answer)
                     && SiblingsShare(snapshot, nodeView, request, pod, path, key, answer, direct))
                 {
                     _memo.Remember(hash, snapshot, nodeView, request.Namespace, path, key.Digest, answer);
                 }
+                t_path = madeBy;
             }
         }
         AdmissionResponseWriter.Write(output, request, body, answer);
         // A fresh answer's patch is borrowed (the memo keeps copies): its buffer goes back now. The
         // memo's own answers are never borrowed.
         answer.Patch?.Release();
-        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings);
+        return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings, t_path ?? MergePath);
     }
 
     /// <summary>The masks of the snapshot in use, found once per config version.</summary>
@@ -217,6 +229,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         ReadOnlySpan<char> path, PodLayout layout = default, bool? direct = null)
     {
         t_wroteDirect = false;
+        t_path = MergePath;
         PodFacts? facts = null;
         string rule = "pod fields";
         try
@@ -261,6 +274,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             {
                 Interlocked.Increment(ref _direct);
                 t_wroteDirect = true;
+                t_path = DirectPath;
                 return operations;
             }
         }
@@ -269,6 +283,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             if (TryWriteProjectedPatch(snapshot, nodeView, projection, ns, path, patch, ref warnings) is int written)
             {
                 Interlocked.Increment(ref _projected);
+                t_path = ProjectionPath;
                 return written;
             }
             patch.Clear();

@@ -274,7 +274,7 @@ internal sealed partial class WebhookEndpoint(
             switch (result.Outcome)
             {
                 case InjectionOutcome.Injected:
-                    InjectorMetrics.Injected(seconds);
+                    InjectorMetrics.Injected(seconds, result.Path);
                     break;
                 case InjectionOutcome.Skipped:
                     InjectorMetrics.Skipped(seconds);

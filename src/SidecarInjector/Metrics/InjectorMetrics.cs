@@ -31,6 +31,10 @@ internal static class InjectorMetrics
     private static readonly Counter<long> CertificateReloads = Meter.CreateCounter<long>(
         "sidecar_injector_certificate_reloads_total", description: "Certificate loads, by result (success or failure).");
 
+    private static readonly Counter<long> InjectionPaths = Meter.CreateCounter<long>(
+        "sidecar_injector_injections_total",
+        description: "Pods injected, by how the patch was made: memo (a sibling's answer), direct (written from the pod's bytes), projection (merged on the pod without its bulk) or merge (the whole pod merged).");
+
     private static readonly Counter<long> RenderKeyDisagreements = Meter.CreateCounter<long>(
         "sidecar_injector_render_key_disagreements_total",
         description: "Templates whose render differed from the one kept under the same key (a bug of ours; keys are then off for that template), by template.");
@@ -49,10 +53,11 @@ internal static class InjectorMetrics
     public static void RenderKeyDisagreed(string template) =>
         RenderKeyDisagreements.Add(1, new KeyValuePair<string, object?>("template", template));
 
-    /// <summary>A review answered with a patch.</summary>
-    public static void Injected(double seconds)
+    /// <summary>A review answered with a patch made the way <paramref name="path"/> says.</summary>
+    public static void Injected(double seconds, string path)
     {
         Successes.Add(1);
+        InjectionPaths.Add(1, new KeyValuePair<string, object?>("path", path));
         Time.Record(seconds);
     }
 

@@ -21,7 +21,7 @@ public sealed class PrometheusExporterTests
         // The instruments are process-wide (other tests count too): compare before and after.
         var before = Scrape(exporter);
 
-        InjectorMetrics.Injected(0.002);
+        InjectorMetrics.Injected(0.002, "direct");
         InjectorMetrics.Skipped(0.001);
         InjectorMetrics.Denied("injection_error", 0.003);
         InjectorMetrics.Failure("internal_error");
@@ -29,6 +29,8 @@ public sealed class PrometheusExporterTests
         var after = Scrape(exporter);
         Assert.Equal(1, PrometheusText.Value(after, "sidecar_injection_success_total") - PrometheusText.Value(before, "sidecar_injection_success_total"));
         Assert.Equal(1, PrometheusText.Value(after, "sidecar_injection_skip_total") - PrometheusText.Value(before, "sidecar_injection_skip_total"));
+        const string direct = "sidecar_injector_injections_total{path=\"direct\"}";
+        Assert.Equal(1, PrometheusText.Value(after, direct) - PrometheusText.Value(before, direct));
         foreach (var reason in new[] { "injection_error", "internal_error" })
         {
             var series = $"sidecar_injection_failure_total{{reason=\"{reason}\"}}";
