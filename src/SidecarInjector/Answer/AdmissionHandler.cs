@@ -59,6 +59,12 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     private long _direct;
 
+    /// <summary>
+    /// A pod (or projection) larger than this takes the other paths: its copy and its document's index come
+    /// from the shared array pool, which would keep megabytes after a burst of huge pods.
+    /// </summary>
+    private const int DirectPodBytes = 256 * 1024;
+
     private volatile Tuple<ConfigSnapshot, DirectSettings>? _directSettings;
 
     private long _projected;
@@ -310,7 +316,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     {
         var settings = DirectSettingsFor(snapshot);
         if (settings.Template is null || namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)
-            || InjectPathParameters.Parse(path).Count > 0)
+            || InjectPathParameters.Parse(path).Count > 0 || podBytes.Length > DirectPodBytes)
         {
             return null;
         }
