@@ -26,6 +26,7 @@ internal sealed class DirectPatch
     ];
 
     /// <summary>Every annotation the metrics merge reads starts so (its keys are compared sanitised, letters as they are).</summary>
+    /// <remarks>prometheus.io/scrape, path and port (in any spelling that sanitises alike) are moved here as the merge moves them.</remarks>
     private static ReadOnlySpan<byte> MetricsAnnotationPrefix => "prometheus"u8;
 
     private static ReadOnlySpan<byte> NetworkLabel => "topology.istio.io/network"u8;
@@ -43,6 +44,11 @@ internal sealed class DirectPatch
     private readonly List<int> _order = [];
     private readonly List<KeyValuePair<string, string>> _annotations = [];
     private readonly DirectProbes _probes = new();
+
+    /// <summary>The pod's metrics annotations as the merge finds them, and what it makes of them (<see cref="ReadMetrics"/>).</summary>
+    private string? _scrape, _scrapePath, _scrapePort;
+    private bool _mergeMetrics;
+    private string? _metricsEnv;
     private Utf8JsonWriter _writer = null!;
     private int _operations;
 
@@ -99,7 +105,7 @@ internal sealed class DirectPatch
                 return false;
             }
             var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(annotation);
-            if (raw.IndexOf((byte)'\\') >= 0 || raw.StartsWith(MetricsAnnotationPrefix) || raw.Length > name.Length)
+            if (raw.IndexOf((byte)'\\') >= 0 || raw.Length > name.Length)
             {
                 return false;
             }
@@ -111,6 +117,11 @@ internal sealed class DirectPatch
                 }
             }
             int length = Encoding.UTF8.GetChars(raw, name);
+            if (raw.StartsWith(MetricsAnnotationPrefix) && PrometheusMerge.ReadsOtherwise(name[..length]))
+            {
+                // Scrape targets, the secure port, merge-metrics: the merge's to weigh.
+                return false;
+            }
             if (AnnotationValidation.HasRule(name[..length]) && AnnotationValidation.Invalid(annotation.Name, annotation.Value.GetString()!))
             {
                 return false;
@@ -135,6 +146,10 @@ internal sealed class DirectPatch
     {
         var metadata = pod.GetProperty("metadata"u8);
         if (!pod.TryGetProperty("spec"u8, out var spec) || spec.ValueKind != JsonValueKind.Object || !ListsFit(spec, plan))
+        {
+            return null;
+        }
+        if (!ReadMetrics(metadata, settings, plan))
         {
             return null;
         }
@@ -176,6 +191,55 @@ internal sealed class DirectPatch
         writer.WriteEndArray();
         writer.Flush();
         return _operations;
+    }
+
+    /// <summary>
+    /// The metrics merge (<see cref="PrometheusMerge"/>) for a pod without scrape targets: whether it merges,
+    /// and the proxy's ISTIO_PROMETHEUS_ANNOTATIONS. False when the merge would refuse the pod's port.
+    /// </summary>
+    private bool ReadMetrics(JsonElement metadata, DirectSettings settings, SidecarPlan plan)
+    {
+        _scrape = _scrapePath = _scrapePort = _metricsEnv = null;
+        if (metadata.TryGetProperty("annotations"u8, out var annotations))
+        {
+            Span<char> name = stackalloc char[320];
+            foreach (var annotation in annotations.EnumerateObject())
+            {
+                var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(annotation);
+                if (!raw.StartsWith(MetricsAnnotationPrefix))
+                {
+                    continue;
+                }
+                // The first key of each name, as the merge finds it.
+                switch (PrometheusMerge.MovedAs(name[..Encoding.UTF8.GetChars(raw, name)]))
+                {
+                    case "prometheus_io_scrape":
+                        _scrape ??= annotation.Value.GetString();
+                        break;
+                    case "prometheus_io_path":
+                        _scrapePath ??= annotation.Value.GetString();
+                        break;
+                    case "prometheus_io_port":
+                        _scrapePort ??= annotation.Value.GetString();
+                        break;
+                }
+            }
+        }
+        bool scrapes = _scrape is null || !KubernetesGo.GoStrconv.TryParseBool(_scrape, out bool scrape) || scrape;
+        _mergeMetrics = settings.MergesMetrics && scrapes && _scrapePort != settings.AgentPort;
+        if (!_mergeMetrics)
+        {
+            return true;
+        }
+        if (_scrapePort is { Length: > 0 } port && PrometheusMerge.RefusesPort(port, settings.AgentPort))
+        {
+            return false;
+        }
+        if (plan.Proxy is not null && (_scrape ?? "").Length + (_scrapePath ?? "").Length + (_scrapePort ?? "").Length > 0)
+        {
+            _metricsEnv = PrometheusMerge.AnnotationsEnv(_scrape ?? "", _scrapePath ?? "", _scrapePort ?? "");
+        }
+        return true;
     }
 
     /// <summary>The pod's keyed lists have items with names, none the template's, none Istio moves.</summary>
@@ -387,7 +451,7 @@ internal sealed class DirectPatch
         {
             SetAnnotation(entry.Key, entry.Value);
         }
-        if (settings.MergesMetrics)
+        if (_mergeMetrics)
         {
             foreach (var (key, value) in settings.MetricsAnnotations)
             {
@@ -419,6 +483,10 @@ internal sealed class DirectPatch
             return;
         }
         int mark = _path.Count;
+        if (_mergeMetrics && (_scrape ?? _scrapePath ?? _scrapePort) is not null)
+        {
+            RemoveMovedMetrics(existing, mark);
+        }
         foreach (var (key, value) in _annotations)
         {
             bool present = existing.TryGetProperty(key, out var current);
@@ -432,6 +500,45 @@ internal sealed class DirectPatch
             _writer.WriteStringValue(value);
             _writer.WriteEndObject();
             _path.RemoveRange(mark, _path.Count - mark);
+        }
+    }
+
+    /// <summary>The pod's scrape annotations the merge moves into the proxy's env, other than the ones it sets again.</summary>
+    private void RemoveMovedMetrics(JsonElement annotations, int mark)
+    {
+        Span<char> name = stackalloc char[320];
+        foreach (var annotation in annotations.EnumerateObject())
+        {
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(annotation);
+            if (!raw.StartsWith(MetricsAnnotationPrefix))
+            {
+                continue;
+            }
+            var key = name[..Encoding.UTF8.GetChars(raw, name)];
+            if (PrometheusMerge.MovedAs(key) is null || Set(key))
+            {
+                continue;
+            }
+            _path.Add((byte)'/');
+            AppendEscaped(raw);
+            _operations++;
+            _writer.WriteStartObject();
+            _writer.WriteString("op"u8, "remove"u8);
+            _writer.WriteString("path"u8, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_path));
+            _writer.WriteEndObject();
+            _path.RemoveRange(mark, _path.Count - mark);
+        }
+
+        bool Set(ReadOnlySpan<char> key)
+        {
+            foreach (var (set, _) in _annotations)
+            {
+                if (key.SequenceEqual(set))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -543,12 +650,12 @@ internal sealed class DirectPatch
 
     private void WriteItem(SidecarPlan.ListItem item, SidecarPlan plan, string? probers)
     {
-        if (!item.IsProxy || probers is null)
+        if (!item.IsProxy || probers is null && _metricsEnv is null)
         {
             _writer.WriteRawValue(item.Json, skipInputValidation: true);
             return;
         }
-        // The proxy with the probers' entry appended to its env (ProbeRewrite's SetProbersEnv).
+        // The proxy with the merge's entries appended to its env (PrometheusMerge, ProbeRewrite's SetProbersEnv).
         var proxy = plan.Proxy!;
         _writer.WriteStartObject();
         foreach (var (name, json) in proxy.Properties)
@@ -568,17 +675,28 @@ internal sealed class DirectPatch
         _writer.WriteEndObject();
     }
 
-    private void WriteEnv(SidecarPlan.ProxyPlan proxy, string probers)
+    /// <summary>The proxy's env with what the merge appends: the metrics merge's entry, then the probers' (Istio's order).</summary>
+    private void WriteEnv(SidecarPlan.ProxyPlan proxy, string? probers)
     {
         _writer.WriteStartArray("env"u8);
         foreach (var entry in proxy.Env)
         {
             _writer.WriteRawValue(entry, skipInputValidation: true);
         }
-        _writer.WriteStartObject();
-        _writer.WriteString("name"u8, ProbeRewrite.ProbersEnv);
-        _writer.WriteString("value"u8, probers);
-        _writer.WriteEndObject();
+        if (_metricsEnv is not null)
+        {
+            _writer.WriteStartObject();
+            _writer.WriteString("name"u8, PrometheusMerge.AnnotationsEnvName);
+            _writer.WriteString("value"u8, _metricsEnv);
+            _writer.WriteEndObject();
+        }
+        if (probers is not null)
+        {
+            _writer.WriteStartObject();
+            _writer.WriteString("name"u8, ProbeRewrite.ProbersEnv);
+            _writer.WriteString("value"u8, probers);
+            _writer.WriteEndObject();
+        }
         _writer.WriteEndArray();
     }
 

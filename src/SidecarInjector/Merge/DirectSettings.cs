@@ -35,6 +35,9 @@ internal sealed class DirectSettings
 
     public bool MergesMetrics { get; }
 
+    /// <summary>The agent's port a merged pod's metrics are scraped at, as the annotation's text.</summary>
+    public string AgentPort => MetricsAnnotations[0].Value;
+
     /// <summary>prometheus.io/port, path and scrape as a merged pod gets them.</summary>
     public KeyValuePair<string, string>[] MetricsAnnotations { get; }
 

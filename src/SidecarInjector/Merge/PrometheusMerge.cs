@@ -97,7 +97,7 @@ internal static class PrometheusMerge
                 env = [];
                 proxy["env"] = env;
             }
-            env.Add((JsonNode)new JsonObject { ["name"] = "ISTIO_PROMETHEUS_ANNOTATIONS", ["value"] = GoJson.Serialize(scrape.ToJson()) });
+            env.Add((JsonNode)new JsonObject { ["name"] = AnnotationsEnvName, ["value"] = GoJson.Serialize(scrape.ToJson()) });
         }
         var keys = new List<string>();
         foreach (var (k, _) in annotations)
@@ -118,6 +118,40 @@ internal static class PrometheusMerge
         }
         metadata["annotations"] = annotations;
     }
+
+    /// <summary>True when <see cref="CheckPort"/> would refuse the port (the direct path then leaves the pod to the merge, which says why).</summary>
+    internal static bool RefusesPort(string port, string agentPort)
+    {
+        if (!int.TryParse(port, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) || number < 1 || number > 65535)
+        {
+            return true;
+        }
+        var canonical = number.ToString(CultureInfo.InvariantCulture);
+        return canonical == agentPort || ReservedPorts.ContainsKey(canonical);
+    }
+
+    /// <summary>Which of the annotations the merge moves a key is read as (sanitised: non-alphanumerics as '_'), or null.</summary>
+    internal static string? MovedAs(ReadOnlySpan<char> key)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["prometheus_io_scrape", "prometheus_io_path", "prometheus_io_port"])
+        {
+            if (SanitizesTo(key, name))
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>True when the merge reads this key for something the direct path leaves to it (scrape targets, the secure port, merge-metrics).</summary>
+    internal static bool ReadsOtherwise(ReadOnlySpan<char> key) =>
+        SanitizesTo(key, "prometheus_istio_io_scrape_targets") || SanitizesTo(key, "prometheus_istio_io_secure_port") || key.SequenceEqual(MergeAnnotation);
+
+    /// <summary>ISTIO_PROMETHEUS_ANNOTATIONS for a pod's scrape, path and port (no targets), as Go writes it.</summary>
+    internal static string AnnotationsEnv(string scrape, string path, string port) =>
+        GoJson.Serialize(new ScrapeConfiguration { Scrape = scrape, Path = path, Port = port }.ToJson());
+
+    internal const string AnnotationsEnvName = "ISTIO_PROMETHEUS_ANNOTATIONS";
 
     /// <summary>A port the agent may scrape: a number 1–65535, not its own, not one of the proxy's.</summary>
     private static void CheckPort(string port, string agentPort, string prefix, string what)
@@ -237,7 +271,7 @@ internal static class PrometheusMerge
     /// Whether Prometheus' label-name sanitizing (anything but [a-zA-Z0-9_] becomes '_') makes
     /// <paramref name="name"/> into <paramref name="sanitized"/>; compared in place, per annotation per pod.
     /// </summary>
-    private static bool SanitizesTo(string name, string sanitized)
+    private static bool SanitizesTo(ReadOnlySpan<char> name, string sanitized)
     {
         if (name.Length != sanitized.Length)
         {

@@ -47,10 +47,10 @@ public sealed class AnswerPathTests
         Assert.NotEqual(AdmissionHandler.MemoPath, Send(handler, review).Path);
         Assert.Equal(AdmissionHandler.MemoPath, Send(handler, review).Path);
 
-        // Its metrics annotations are the merge's to move into the proxy's env.
+        // Scrape targets are the merge's to parse (and to warn about).
         var forgetful = new AdmissionHandler(() => config, "default") { RememberAnswers = false };
         var scraped = Reviews.SamplePod();
-        scraped["metadata"]!["annotations"]!["prometheus.io/scrape"] = "true";
+        scraped["metadata"]!["annotations"]!["prometheus.istio.io/scrape-targets"] = "9100:/metrics";
         var scrapedReview = Encoding.UTF8.GetBytes(Reviews.Review(scraped));
         for (int i = 0; i < 3; i++)
         {

@@ -16,7 +16,7 @@ namespace SidecarInjector.Tests.Answer;
 /// the second confirms the key, the third is written from the compiled render. Seeded random pods
 /// (PROJECTION_EQUIVALENCE_PODS in all: 100,000 in CI, 10,000 by default) under the default config and
 /// both Istio corpora's own templates, with the shapes that must send a pod to the merge and the probe
-/// shapes the rewrite must get exactly right added at random; and every webhook case of both corpora. Both patches are applied with an independent
+/// and metrics shapes the rewrite and the metrics merge must get exactly right added at random; and every webhook case of both corpora. Both patches are applied with an independent
 /// RFC 6902 implementation.
 /// </summary>
 [Collection(RunsAlone.Name)]
@@ -68,6 +68,10 @@ public sealed class DirectPatchEquivalenceTests
             if (index % 2 == 0)
             {
                 ProbeShapes.AddSome(pod, new Random(index + 1));
+            }
+            if (index % 3 == 1)
+            {
+                MetricsShapes.AddSome(pod, new Random(index + 2));
             }
             int config = index % configs.Length;
             if (AssertSame(configs[config], pod, workload.Namespace, $"pod {index} ({workload.Kind}, config {config})"))
