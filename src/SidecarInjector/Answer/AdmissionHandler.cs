@@ -65,11 +65,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// </summary>
     private const int DirectPodBytes = 256 * 1024;
 
-    private volatile Tuple<ConfigSnapshot, DirectSettings>? _directSettings;
+    private readonly PerConfig<DirectSettings> _directSettings = new(DirectSettings.For);
 
     private long _projected;
 
-    private volatile Tuple<ConfigSnapshot, SiblingMasks>? _masks;
+    private readonly PerConfig<SiblingMasks> _masks = new(SiblingMasks.For);
 
     private readonly InjectionMemo _memo = new();
 
@@ -130,7 +130,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         bool keyed = snapshot is not null && !(namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment));
         if (keyed)
         {
-            key.Begin(MasksFor(snapshot!));
+            key.Begin(_masks.For(snapshot!));
         }
         var request = AdmissionReviewReader.Read(body, keyed ? key : null);
         if (!request.IsPodCreate || request.ObjectLength == 0)
@@ -183,19 +183,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // memo's own answers are never borrowed.
         answer.Patch?.Release();
         return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings, t_path ?? MergePath);
-    }
-
-    /// <summary>The masks of the snapshot in use, found once per config version.</summary>
-    private SiblingMasks MasksFor(ConfigSnapshot snapshot)
-    {
-        var known = _masks;
-        if (known is not null && ReferenceEquals(known.Item1, snapshot))
-        {
-            return known.Item2;
-        }
-        var masks = SiblingMasks.For(snapshot);
-        _masks = Tuple.Create(snapshot, masks);
-        return masks;
     }
 
     /// <summary>
@@ -314,7 +301,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private int? TryWriteDirectPatch(ConfigSnapshot snapshot, NativeSidecarNodes? nodeView, ReadOnlySpan<byte> podBytes, string ns,
         ReadOnlySpan<char> path, PooledBufferWriter patch)
     {
-        var settings = DirectSettingsFor(snapshot);
+        var settings = _directSettings.For(snapshot);
         if (settings.Template is null || namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment)
             || InjectPathParameters.Parse(path).Count > 0 || podBytes.Length > DirectPodBytes)
         {
@@ -336,20 +323,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             using (document)
             {
                 var pod = document.RootElement;
-                if (pod.ValueKind != JsonValueKind.Object || !DirectPatch.MetadataFits(pod))
+                if (pod.ValueKind != JsonValueKind.Object || !UseRenderKeys)
                 {
                     return null;
                 }
                 string? nodeName = pod.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object
                     && spec.TryGetProperty("nodeName"u8, out var node) && node.ValueKind == JsonValueKind.String ? node.GetString() : null;
                 var inputs = new RenderInputs(ns, revision, ProxyIds.Default, nodeView?.For(nodeName) ?? snapshot.Settings.NativeSidecars, null);
-                var plan = UseRenderKeys
-                    ? settings.Template.CompiledByKey(pod, inputs, InjectionData.DeploymentMeta(pod, ns), SidecarPlan.Compile)
-                    : null;
-                if (plan is null || ReferenceEquals(plan, SidecarPlan.Unsupported))
-                {
-                    return null;
-                }
                 var writer = t_directWriter;
                 if (writer is null)
                 {
@@ -362,7 +342,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 }
                 try
                 {
-                    var operations = DirectPatch.TryWrite(pod, plan, settings, revision, writer);
+                    var operations = DirectPatch.TryWrite(pod, settings, inputs, writer);
                     if (operations is not null && PodProjection.Leaked(patch.WrittenSpan))
                     {
                         patch.Clear();
@@ -380,19 +360,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         {
             ArrayPool<byte>.Shared.Return(copy);
         }
-    }
-
-    /// <summary>The direct path's reading of the snapshot in use, made once per config version.</summary>
-    private DirectSettings DirectSettingsFor(ConfigSnapshot snapshot)
-    {
-        var known = _directSettings;
-        if (known is not null && ReferenceEquals(known.Item1, snapshot))
-        {
-            return known.Item2;
-        }
-        var settings = DirectSettings.For(snapshot);
-        _directSettings = Tuple.Create(snapshot, settings);
-        return settings;
     }
 
     /// <summary>

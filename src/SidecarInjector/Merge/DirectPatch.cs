@@ -45,7 +45,7 @@ internal sealed class DirectPatch
     private readonly List<KeyValuePair<string, string>> _annotations = [];
     private readonly DirectProbes _probes = new();
 
-    /// <summary>The pod's metrics annotations as the merge finds them, and what it makes of them (<see cref="ReadMetrics"/>).</summary>
+    /// <summary>The pod's scrape annotations as the merge finds them (<see cref="ReadMetadata"/>), and what it makes of them (<see cref="ReadMetrics"/>).</summary>
     private string? _scrape, _scrapePath, _scrapePort;
     private bool _mergeMetrics;
     private string? _metricsEnv;
@@ -54,15 +54,24 @@ internal sealed class DirectPatch
 
     /// <summary>
     /// Writes the patch of <paramref name="pod"/> into <paramref name="writer"/> and returns the number of
-    /// operations; null when this pod takes the merge (then nothing was written). The pod's field types
-    /// have been checked (<c>PodShape</c>) and a sidecar was decided.
+    /// operations; null when this pod takes the merge (then nothing was written): its metadata asks for
+    /// what only the merge does, its sidecar's render is not known by key (<see cref="SidecarTemplate.CompiledByKey"/>),
+    /// or the render is not one this writer reproduces. The pod's field types have been checked and a
+    /// sidecar was decided; <paramref name="settings"/> has a template.
     /// </summary>
-    public static int? TryWrite(JsonElement pod, SidecarPlan plan, DirectSettings settings, string revision, Utf8JsonWriter writer)
+    public static int? TryWrite(JsonElement pod, DirectSettings settings, in RenderInputs inputs, Utf8JsonWriter writer)
     {
         var instance = t_instance ??= new DirectPatch();
         try
         {
-            return instance.Write(pod, plan, settings, revision, writer);
+            if (!instance.ReadMetadata(pod))
+            {
+                return null;
+            }
+            var plan = settings.Template!.CompiledByKey(pod, inputs, InjectionData.DeploymentMeta(pod, inputs.Namespace), SidecarPlan.Compile);
+            return plan is null || ReferenceEquals(plan, SidecarPlan.Unsupported)
+                ? null
+                : instance.Write(pod, plan, settings, inputs.Revision, writer);
         }
         finally
         {
@@ -75,9 +84,11 @@ internal sealed class DirectPatch
     /// <summary>
     /// Whether the pod's metadata lets the direct path answer it: maps of strings, no annotation the merge
     /// weighs, every validated annotation valid (an invalid one is the merge's to refuse, in its words).
+    /// Notes the pod's scrape annotations on the way, the first of each name, as the metrics merge finds them.
     /// </summary>
-    public static bool MetadataFits(JsonElement pod)
+    private bool ReadMetadata(JsonElement pod)
     {
+        _scrape = _scrapePath = _scrapePort = null;
         if (!pod.TryGetProperty("metadata"u8, out var metadata) || metadata.ValueKind != JsonValueKind.Object)
         {
             return false;
@@ -117,9 +128,8 @@ internal sealed class DirectPatch
                 }
             }
             int length = Encoding.UTF8.GetChars(raw, name);
-            if (raw.StartsWith(MetricsAnnotationPrefix) && PrometheusMerge.ReadsOtherwise(name[..length]))
+            if (raw.StartsWith(MetricsAnnotationPrefix) && !NoteMetrics(name[..length], annotation.Value))
             {
-                // Scrape targets, the secure port, merge-metrics: the merge's to weigh.
                 return false;
             }
             if (AnnotationValidation.HasRule(name[..length]) && AnnotationValidation.Invalid(annotation.Name, annotation.Value.GetString()!))
@@ -149,7 +159,7 @@ internal sealed class DirectPatch
         {
             return null;
         }
-        if (!ReadMetrics(metadata, settings, plan))
+        if (!ReadMetrics(settings, plan))
         {
             return null;
         }
@@ -193,38 +203,35 @@ internal sealed class DirectPatch
         return _operations;
     }
 
+    /// <summary>A scrape annotation noted (the first of its name); false for one the merge weighs itself (targets, the secure port, merge-metrics).</summary>
+    private bool NoteMetrics(ReadOnlySpan<char> key, JsonElement value)
+    {
+        if (PrometheusMerge.ReadsOtherwise(key))
+        {
+            return false;
+        }
+        switch (PrometheusMerge.MovedAs(key))
+        {
+            case "prometheus_io_scrape":
+                _scrape ??= value.GetString();
+                break;
+            case "prometheus_io_path":
+                _scrapePath ??= value.GetString();
+                break;
+            case "prometheus_io_port":
+                _scrapePort ??= value.GetString();
+                break;
+        }
+        return true;
+    }
+
     /// <summary>
     /// The metrics merge (<see cref="PrometheusMerge"/>) for a pod without scrape targets: whether it merges,
     /// and the proxy's ISTIO_PROMETHEUS_ANNOTATIONS. False when the merge would refuse the pod's port.
     /// </summary>
-    private bool ReadMetrics(JsonElement metadata, DirectSettings settings, SidecarPlan plan)
+    private bool ReadMetrics(DirectSettings settings, SidecarPlan plan)
     {
-        _scrape = _scrapePath = _scrapePort = _metricsEnv = null;
-        if (metadata.TryGetProperty("annotations"u8, out var annotations))
-        {
-            Span<char> name = stackalloc char[320];
-            foreach (var annotation in annotations.EnumerateObject())
-            {
-                var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(annotation);
-                if (!raw.StartsWith(MetricsAnnotationPrefix))
-                {
-                    continue;
-                }
-                // The first key of each name, as the merge finds it.
-                switch (PrometheusMerge.MovedAs(name[..Encoding.UTF8.GetChars(raw, name)]))
-                {
-                    case "prometheus_io_scrape":
-                        _scrape ??= annotation.Value.GetString();
-                        break;
-                    case "prometheus_io_path":
-                        _scrapePath ??= annotation.Value.GetString();
-                        break;
-                    case "prometheus_io_port":
-                        _scrapePort ??= annotation.Value.GetString();
-                        break;
-                }
-            }
-        }
+        _metricsEnv = null;
         bool scrapes = _scrape is null || !KubernetesGo.GoStrconv.TryParseBool(_scrape, out bool scrape) || scrape;
         _mergeMetrics = settings.MergesMetrics && scrapes && _scrapePort != settings.AgentPort;
         if (!_mergeMetrics)

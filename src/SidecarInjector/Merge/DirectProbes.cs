@@ -14,8 +14,8 @@ namespace SidecarInjector.Merge;
 /// </summary>
 internal sealed class DirectProbes
 {
-    private static readonly (string Field, string Url)[] Probes = [("readinessProbe", "readyz"), ("livenessProbe", "livez"), ("startupProbe", "startupz")];
-    private static readonly (string Field, string Url)[] Hooks = [("preStop", "prestopz"), ("postStart", "poststartz")];
+    private static readonly (string Field, string Url)[] Probes = ProbeRewrite.Probes;
+    private static readonly (string Field, string Url)[] Hooks = ProbeRewrite.Hooks;
 
     /// <summary>A container with something rewritten: where it is, and which of <see cref="ProbeRewrite.RewritableFields"/>.</summary>
     public readonly record struct Rewritten(string Field, int Index, JsonElement Container, int Fields);

@@ -16,8 +16,11 @@ internal static class ProbeRewrite
     private const string StatusPortAnnotation = "status.sidecar.istio.io/port";
     public const string ProbersEnv = "ISTIO_KUBE_APP_PROBERS";
 
-    private static readonly (string Field, string Url)[] Probes = [("readinessProbe", "readyz"), ("livenessProbe", "livez"), ("startupProbe", "startupz")];
-    private static readonly (string Field, string Url)[] Hooks = [("preStop", "prestopz"), ("postStart", "poststartz")];
+    /// <summary>The probes handed to the agent, and the last segment of their path there.</summary>
+    internal static readonly (string Field, string Url)[] Probes = [("readinessProbe", "readyz"), ("livenessProbe", "livez"), ("startupProbe", "startupz")];
+
+    /// <summary>The lifecycle hooks handed to the agent, and the last segment of their path there.</summary>
+    internal static readonly (string Field, string Url)[] Hooks = [("preStop", "prestopz"), ("postStart", "poststartz")];
 
     /// <param name="previousProbers">The ISTIO_KUBE_APP_PROBERS of a previous injection, kept and added to.</param>
     public static void Apply(JsonObject pod, JsonObject values, JsonObject mesh, string? previousProbers)
@@ -84,7 +87,7 @@ internal static class ProbeRewrite
     }
 
     /// <summary>Where a rewritten container's fields are, as flags (<see cref="RewriteContainer"/>'s result).</summary>
-    internal static readonly string[] RewritableFields = ["readinessProbe", "livenessProbe", "startupProbe", "lifecycle"];
+    internal static readonly string[] RewritableFields = [.. Array.ConvertAll(Probes, probe => probe.Field), "lifecycle"];
 
     /// <summary>
     /// Points one app container's probes and hooks at the agent, adding their probers. Returns which of

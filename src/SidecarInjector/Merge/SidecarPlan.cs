@@ -73,21 +73,19 @@ internal sealed class SidecarPlan
     /// <summary>The proxy's ENVOY_SECURE_MERGED_METRICS_PORT, published as prometheus.istio.io/secure-port (<see cref="PrometheusMerge"/>).</summary>
     public string? SecurePort { get; }
 
-    private string? _statusRevision;
-    private string? _status;
+    /// <summary>The last status made, with its revision: one reference, so a reader never pairs one revision with another's status.</summary>
+    private Tuple<string, string>? _status;
 
     /// <summary>The sidecar.istio.io/status annotation for <paramref name="revision"/>, made once.</summary>
     public string Status(string revision)
     {
-        var status = Volatile.Read(ref _status);
-        if (status is not null && ReferenceEquals(Volatile.Read(ref _statusRevision), revision))
+        var known = Volatile.Read(ref _status);
+        if (known is not null && known.Item1 == revision)
         {
-            return status;
+            return known.Item2;
         }
-        status = InjectionStatus.Format(Names, revision);
-        Volatile.Write(ref _statusRevision, null);
-        Volatile.Write(ref _status, status);
-        Volatile.Write(ref _statusRevision, revision);
+        var status = InjectionStatus.Format(Names, revision);
+        Volatile.Write(ref _status, Tuple.Create(revision, status));
         return status;
     }
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Json;
 using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 
@@ -27,29 +26,16 @@ public sealed class DirectPatchEquivalenceTests
 
     private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, IstioCorpus.Head.DefaultSettings(), IstioCorpus.December.DefaultSettings()]);
 
-    private static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
-    {
-        using var output = new PooledBufferWriter();
-        handler.Handle(review, "/inject", output);
-        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
-    }
-
     /// <summary>The pod's third answer against the merge's; returns whether the direct path wrote it.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
         var review = Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
         var direct = new AdmissionHandler(() => config, "default") { RememberAnswers = false };
-        Send(direct, review);
-        Send(direct, review);
-        var viaDirect = Send(direct, review);
-        var merged = Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
-        Assert.True(merged.Allowed == viaDirect.Allowed && merged.Message == viaDirect.Message,
-            $"{what}: allowed/message differ: {merged.Allowed} {merged.Message} vs {viaDirect.Allowed} {viaDirect.Message}\n{pod.ToJsonString()}");
-        var expected = Reviews.Patched(pod, merged).ToJsonString();
-        var actual = Reviews.Patched(pod, viaDirect).ToJsonString();
-        Assert.True(IndependentJsonPatch.SameJson(expected, actual),
-            $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nmerged: {expected}\ndirect: {actual}");
-        Assert.Equal(merged.Warnings ?? [], viaDirect.Warnings ?? []);
+        Differential.Send(direct, review);
+        Differential.Send(direct, review);
+        var viaDirect = Differential.Send(direct, review);
+        var merged = Differential.Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
+        Differential.AssertSameOutcome(pod, merged, viaDirect, what);
         return direct.DirectInjections > 0;
     }
 

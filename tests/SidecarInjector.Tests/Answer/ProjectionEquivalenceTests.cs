@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Json;
 using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 
@@ -27,28 +26,15 @@ public sealed class ProjectionEquivalenceTests
 
     private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, IstioCorpus.Head.DefaultSettings(), IstioCorpus.December.DefaultSettings()]);
 
-    private static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
-    {
-        using var output = new PooledBufferWriter();
-        handler.Handle(review, "/inject", output);
-        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
-    }
-
     /// <summary>The pod through the projection against the whole pod; returns whether the projection's patch was used.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
         var review = Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
         // The direct path would take many of these pods (DirectPatchEquivalenceTests holds it to the merge).
         var projected = new AdmissionHandler(() => config, "default") { DirectPatches = false };
-        var viaProjection = Send(projected, review);
-        var full = Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
-        Assert.True(full.Allowed == viaProjection.Allowed && full.Message == viaProjection.Message,
-            $"{what}: allowed/message differ: {full.Allowed} {full.Message} vs {viaProjection.Allowed} {viaProjection.Message}\n{pod.ToJsonString()}");
-        var expected = Reviews.Patched(pod, full).ToJsonString();
-        var actual = Reviews.Patched(pod, viaProjection).ToJsonString();
-        Assert.True(IndependentJsonPatch.SameJson(expected, actual),
-            $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nfull: {expected}\nprojected: {actual}");
-        Assert.Equal(full.Warnings ?? [], viaProjection.Warnings ?? []);
+        var viaProjection = Differential.Send(projected, review);
+        var full = Differential.Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
+        Differential.AssertSameOutcome(pod, full, viaProjection, what);
         return projected.ProjectedInjections > 0;
     }
 

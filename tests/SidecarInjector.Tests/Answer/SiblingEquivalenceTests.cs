@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Json;
 using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 
@@ -27,24 +26,15 @@ public sealed class SiblingEquivalenceTests
 
     private static readonly Lazy<ConfigSnapshot> IstioTemplate = new(IstioCorpus.Head.DefaultSettings);
 
-    private static Reviews.Answer Send(AdmissionHandler handler, JsonObject pod, string ns)
-    {
-        using var output = new PooledBufferWriter();
-        handler.Handle(Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u")), "/inject", output);
-        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
-    }
+    private static Reviews.Answer Send(AdmissionHandler handler, JsonObject pod, string ns) =>
+        Differential.Send(handler, Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u")));
 
     /// <summary>The pod's answer through <paramref name="shared"/> against the full injection (a handler that has seen nothing).</summary>
     private static void AssertSame(AdmissionHandler shared, ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
         var viaShared = Send(shared, pod, ns);
         var full = Send(new AdmissionHandler(() => config, "default") { UseRenderKeys = false }, pod, ns);
-        Assert.True(full.Allowed == viaShared.Allowed && full.Message == viaShared.Message,
-            $"{what}: allowed/message differ: {full.Allowed} {full.Message} vs {viaShared.Allowed} {viaShared.Message}\n{pod.ToJsonString()}");
-        var expected = Reviews.Patched(pod, full).ToJsonString();
-        var actual = Reviews.Patched(pod, viaShared).ToJsonString();
-        Assert.True(IndependentJsonPatch.SameJson(expected, actual), $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nfull: {expected}\nshared: {actual}");
-        Assert.Equal(full.Warnings ?? [], viaShared.Warnings ?? []);
+        Differential.AssertSameOutcome(pod, full, viaShared, what);
     }
 
     [Fact]

@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using SidecarInjector.Answer;
+using SidecarInjector.Json;
+
+namespace SidecarInjector.Tests.Support;
+
+/// <summary>What the differential tests share: a review through a handler, and two answers held to the same outcome and the same pod.</summary>
+internal static class Differential
+{
+    public static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
+    {
+        using var output = new PooledBufferWriter();
+        handler.Handle(review, "/inject", output);
+        return Reviews.Parse(Reviews.Utf8(output.WrittenSpan));
+    }
+
+    /// <summary>
+    /// Both allowed or both denied with the same message, both patches applied to <paramref name="pod"/> by an
+    /// independent RFC 6902 implementation giving equal pods, and the same warnings.
+    /// </summary>
+    public static void AssertSameOutcome(JsonObject pod, Reviews.Answer reference, Reviews.Answer actual, string what)
+    {
+        Assert.True(reference.Allowed == actual.Allowed && reference.Message == actual.Message,
+            $"{what}: allowed/message differ: {reference.Allowed} {reference.Message} vs {actual.Allowed} {actual.Message}\n{pod.ToJsonString()}");
+        var expected = Reviews.Patched(pod, reference).ToJsonString();
+        var patched = Reviews.Patched(pod, actual).ToJsonString();
+        Assert.True(IndependentJsonPatch.SameJson(expected, patched), $"{what}: patched pods differ\npod: {pod.ToJsonString()}\nreference: {expected}\nactual: {patched}");
+        Assert.Equal(reference.Warnings ?? [], actual.Warnings ?? []);
+    }
+}
