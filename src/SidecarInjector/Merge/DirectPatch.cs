@@ -11,10 +11,11 @@ namespace SidecarInjector.Merge;
 /// send, a first injection of a pod that asks for nothing unusual, and writes the operations whose
 /// result is the pod <see cref="PodInjector"/> would make: labels and annotations set, the template's
 /// list items put before the pod's and ordered as Istio's reorderPod does, app probes pointed at the
-/// agent, the metrics annotations. Anything else (a previous injection, the pod's own proxy or a
-/// volume of the template's name, a proxy-config, probe or metrics annotation, a value this writer
-/// would have to merge into) makes it give up before the caller's buffer is used, and the pod takes
-/// the merge, which stays the reference (the differential tests hold the two equal).
+/// agent, the pod's scrape annotations moved into the proxy's env. Anything else (a previous injection,
+/// the pod's own proxy or a volume of the template's name, a proxy-config, probe-rewrite, status-port,
+/// scrape-targets, secure-port or merge-metrics annotation, a value this writer would have to merge
+/// into) makes it give up before the caller's buffer is used, and the pod takes the merge, which stays
+/// the reference (the differential tests hold the two equal).
 /// </summary>
 internal sealed class DirectPatch
 {
