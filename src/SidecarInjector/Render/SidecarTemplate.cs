@@ -44,6 +44,9 @@ internal sealed class SidecarTemplate
     /// <summary>True when this template's renders are kept by key (it reads what a key can say).</summary>
     public bool HasRenderKey => _key is not null;
 
+    /// <summary>The key this template's renders are kept under (null: none); for tests of the key itself.</summary>
+    internal RenderKey? Key => _key;
+
     /// <summary>
     /// A key and where its render is kept: the slot of the renders kept by text, and which render there
     /// (a render is kept once, by its text; a key holds no render alive, so keys add no memory but their
