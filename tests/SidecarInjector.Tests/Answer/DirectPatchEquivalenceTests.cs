@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
@@ -21,10 +20,7 @@ namespace SidecarInjector.Tests.Answer;
 [Collection(RunsAlone.Name)]
 public sealed class DirectPatchEquivalenceTests
 {
-    private static int PodCount =>
-        int.TryParse(Environment.GetEnvironmentVariable("PROJECTION_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
-
-    private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, IstioCorpus.Head.DefaultSettings(), IstioCorpus.December.DefaultSettings()]);
+    private static int PodCount => Differential.PodCount("PROJECTION_EQUIVALENCE_PODS");
 
     /// <summary>The pod's third answer against the merge's; returns whether the direct path wrote it.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
@@ -42,7 +38,7 @@ public sealed class DirectPatchEquivalenceTests
     [Fact]
     public void Random_pods_patched_from_their_bytes_equal_their_merge()
     {
-        var configs = Configs.Value;
+        var configs = Differential.Configs;
         var direct = new long[configs.Length];
         var injected = new long[configs.Length];
         Parallel.For(0, PodCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, index =>
@@ -74,10 +70,8 @@ public sealed class DirectPatchEquivalenceTests
         }
     }
 
-    public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
-
     [Theory]
-    [MemberData(nameof(Corpora))]
+    [MemberData(nameof(Differential.Corpora), MemberType = typeof(Differential))]
     public void Istio_corpus_pods_patched_from_their_bytes_equal_their_merge(string name)
     {
         var corpus = IstioCorpus.Named(name);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
@@ -21,10 +20,7 @@ namespace SidecarInjector.Tests.Answer;
 [Collection(RunsAlone.Name)]
 public sealed class ProjectionEquivalenceTests
 {
-    private static int PodCount =>
-        int.TryParse(Environment.GetEnvironmentVariable("PROJECTION_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
-
-    private static readonly Lazy<ConfigSnapshot[]> Configs = new(() => [InProcess.DefaultConfig, IstioCorpus.Head.DefaultSettings(), IstioCorpus.December.DefaultSettings()]);
+    private static int PodCount => Differential.PodCount("PROJECTION_EQUIVALENCE_PODS");
 
     /// <summary>The pod through the projection against the whole pod; returns whether the projection's patch was used.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
@@ -41,7 +37,7 @@ public sealed class ProjectionEquivalenceTests
     [Fact]
     public void Random_pods_injected_on_their_projection_equal_their_whole_injection()
     {
-        var configs = Configs.Value;
+        var configs = Differential.Configs;
         long projected = 0, pods = 0;
         Parallel.For(0, PodCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, index =>
         {
@@ -59,10 +55,8 @@ public sealed class ProjectionEquivalenceTests
         Assert.True(projected > pods / 2, $"only {projected} of {pods} pods were injected on their projection");
     }
 
-    public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
-
     [Theory]
-    [MemberData(nameof(Corpora))]
+    [MemberData(nameof(Differential.Corpora), MemberType = typeof(Differential))]
     public void Istio_corpus_pods_injected_on_their_projection_equal_their_whole_injection(string name)
     {
         var corpus = IstioCorpus.Named(name);

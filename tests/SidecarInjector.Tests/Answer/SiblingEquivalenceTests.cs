@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
@@ -21,8 +20,7 @@ public sealed class SiblingEquivalenceTests
 {
     private const int PodsPerWorkload = 10;
 
-    private static int PodCount =>
-        int.TryParse(Environment.GetEnvironmentVariable("SIBLING_EQUIVALENCE_PODS"), CultureInfo.InvariantCulture, out int n) ? n : 10_000;
+    private static int PodCount => Differential.PodCount("SIBLING_EQUIVALENCE_PODS");
 
     private static readonly Lazy<ConfigSnapshot> IstioTemplate = new(IstioCorpus.Head.DefaultSettings);
 
@@ -73,10 +71,8 @@ public sealed class SiblingEquivalenceTests
         }
     }
 
-    public static TheoryData<string> Corpora() => new(IstioCorpus.December.Name, IstioCorpus.Head.Name);
-
     [Theory]
-    [MemberData(nameof(Corpora))]
+    [MemberData(nameof(Differential.Corpora), MemberType = typeof(Differential))]
     public void Istio_corpus_pods_and_their_siblings_get_their_full_injection(string name)
     {
         var corpus = IstioCorpus.Named(name);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
+using SidecarInjector.Configuration;
 using SidecarInjector.Json;
 
 namespace SidecarInjector.Tests.Support;
@@ -7,6 +8,19 @@ namespace SidecarInjector.Tests.Support;
 /// <summary>What the differential tests share: a review through a handler, and two answers held to the same outcome and the same pod.</summary>
 internal static class Differential
 {
+    /// <summary>How many random pods a differential test checks: the variable's value (CI sets 100,000), 10,000 by default.</summary>
+    public static int PodCount(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 10_000;
+
+    /// <summary>The default config and both Istio corpora's default templates, loaded once.</summary>
+    public static ConfigSnapshot[] Configs => LoadedConfigs.Value;
+
+    private static readonly Lazy<ConfigSnapshot[]> LoadedConfigs =
+        new(() => [InProcess.DefaultConfig, Conformance.IstioCorpus.Head.DefaultSettings(), Conformance.IstioCorpus.December.DefaultSettings()]);
+
+    /// <summary>Both Istio corpora, by name, for the tests that run every webhook case.</summary>
+    public static TheoryData<string> Corpora() => new(Conformance.IstioCorpus.December.Name, Conformance.IstioCorpus.Head.Name);
+
     public static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
     {
         using var output = new PooledBufferWriter();
