@@ -1,8 +1,6 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Answer;
@@ -25,12 +23,12 @@ public sealed class DirectPatchEquivalenceTests
     /// <summary>The pod's third answer against the merge's; returns whether the direct path wrote it.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
-        var review = Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
+        var review = Differential.Review(pod, ns);
         var direct = new AdmissionHandler(() => config, "default") { RememberAnswers = false };
         Differential.Send(direct, review);
         Differential.Send(direct, review);
         var viaDirect = Differential.Send(direct, review);
-        var merged = Differential.Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
+        var merged = Differential.Merged(config, review);
         Differential.AssertSameOutcome(pod, merged, viaDirect, what);
         return direct.DirectInjections > 0;
     }
@@ -74,22 +72,12 @@ public sealed class DirectPatchEquivalenceTests
     [MemberData(nameof(Differential.Corpora), MemberType = typeof(Differential))]
     public void Istio_corpus_pods_patched_from_their_bytes_equal_their_merge(string name)
     {
-        var corpus = IstioCorpus.Named(name);
         int direct = 0;
-        foreach (var c in corpus.Cases())
+        foreach (var (config, pod, ns, what) in Differential.CorpusWebhookPods(name))
         {
-            if (c!["skipWebhook"]!.GetValue<bool>())
+            if (AssertSame(config, pod, ns, what))
             {
-                continue;
-            }
-            var config = corpus.Settings(c.AsObject());
-            foreach (var pod in IstioCorpus.Pods(corpus.Document(c["in"]!.GetValue<string>())))
-            {
-                var ns = pod["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
-                if (AssertSame(config, pod, ns, $"{corpus.Name} case {c["index"]} {c["in"]}"))
-                {
-                    direct++;
-                }
+                direct++;
             }
         }
         Assert.True(direct > 10, $"only {direct} corpus pods were patched from their bytes");

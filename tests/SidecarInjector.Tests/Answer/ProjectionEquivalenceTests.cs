@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Tests.Conformance;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Answer;
@@ -25,11 +24,11 @@ public sealed class ProjectionEquivalenceTests
     /// <summary>The pod through the projection against the whole pod; returns whether the projection's patch was used.</summary>
     private static bool AssertSame(ConfigSnapshot config, JsonObject pod, string ns, string what)
     {
-        var review = Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
+        var review = Differential.Review(pod, ns);
         // The direct path would take many of these pods (DirectPatchEquivalenceTests holds it to the merge).
         var projected = new AdmissionHandler(() => config, "default") { DirectPatches = false };
         var viaProjection = Differential.Send(projected, review);
-        var full = Differential.Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
+        var full = Differential.Merged(config, review);
         Differential.AssertSameOutcome(pod, full, viaProjection, what);
         return projected.ProjectedInjections > 0;
     }
@@ -59,27 +58,17 @@ public sealed class ProjectionEquivalenceTests
     [MemberData(nameof(Differential.Corpora), MemberType = typeof(Differential))]
     public void Istio_corpus_pods_injected_on_their_projection_equal_their_whole_injection(string name)
     {
-        var corpus = IstioCorpus.Named(name);
         int projected = 0, projectable = 0;
         using var projection = new PodProjection();
-        foreach (var c in corpus.Cases())
+        foreach (var (config, pod, ns, what) in Differential.CorpusWebhookPods(name))
         {
-            if (c!["skipWebhook"]!.GetValue<bool>())
+            if (AssertSame(config, pod, ns, what))
             {
-                continue;
+                projected++;
             }
-            var config = corpus.Settings(c.AsObject());
-            foreach (var pod in IstioCorpus.Pods(corpus.Document(c["in"]!.GetValue<string>())))
+            if (projection.Build(Encoding.UTF8.GetBytes(pod.ToJsonString()), PrunableFields.For(config)))
             {
-                var ns = pod["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
-                if (AssertSame(config, pod, ns, $"{corpus.Name} case {c["index"]} {c["in"]}"))
-                {
-                    projected++;
-                }
-                if (projection.Build(Encoding.UTF8.GetBytes(pod.ToJsonString()), PrunableFields.For(config)))
-                {
-                    projectable++;
-                }
+                projectable++;
             }
         }
         // Most corpus pods are a bare container (nothing to leave out) or injected already; of those with

@@ -21,6 +21,35 @@ internal static class Differential
     /// <summary>Both Istio corpora, by name, for the tests that run every webhook case.</summary>
     public static TheoryData<string> Corpora() => new(Conformance.IstioCorpus.December.Name, Conformance.IstioCorpus.Head.Name);
 
+    /// <summary>A webhook pod of an Istio corpus case, with the case's config and namespace.</summary>
+    public readonly record struct CorpusPod(ConfigSnapshot Config, JsonObject Pod, string Namespace, string What);
+
+    /// <summary>Every pod of every case of <paramref name="corpusName"/> that runs through the webhook.</summary>
+    public static IEnumerable<CorpusPod> CorpusWebhookPods(string corpusName)
+    {
+        var corpus = Conformance.IstioCorpus.Named(corpusName);
+        foreach (var c in corpus.Cases())
+        {
+            if (c!["skipWebhook"]!.GetValue<bool>())
+            {
+                continue;
+            }
+            var config = corpus.Settings(c.AsObject());
+            foreach (var pod in Conformance.IstioCorpus.Pods(corpus.Document(c["in"]!.GetValue<string>())))
+            {
+                var ns = pod["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
+                yield return new CorpusPod(config, pod, ns, $"{corpus.Name} case {c["index"]} {c["in"]}");
+            }
+        }
+    }
+
+    /// <summary>The review of <paramref name="pod"/> as the differential tests send it.</summary>
+    public static byte[] Review(JsonObject pod, string ns) => System.Text.Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: ns, uid: "u"));
+
+    /// <summary>The reference answer: the whole pod merged, its sidecar rendered afresh, no shortcut taken.</summary>
+    public static Reviews.Answer Merged(ConfigSnapshot config, byte[] review) =>
+        Send(new AdmissionHandler(() => config, "default") { ProjectFreshPods = false, UseRenderKeys = false, DirectPatches = false }, review);
+
     public static Reviews.Answer Send(AdmissionHandler handler, byte[] review)
     {
         using var output = new PooledBufferWriter();
