@@ -52,9 +52,13 @@ public sealed class StoredPatchTests
             handler.Handle(review, "/inject", output);
             return Reviews.Parse(Reviews.Utf8(output.WrittenSpan)).Patch!;
         }
+        var pod = Reviews.SamplePod();
         var first = Send();
-        Assert.Equal(first, Send());
+        // The memo keeps the second answer. The two may be made differently (merged, then written from
+        // the pod's bytes once the render's key is confirmed, maybe by an earlier test): equal pods, not bytes.
+        var remembered = Send();
         Assert.Equal(0, handler.MemoHits);
+        Assert.True(IndependentJsonPatch.SameJson(IndependentJsonPatch.Apply(pod.ToJsonString(), first), IndependentJsonPatch.Apply(pod.ToJsonString(), remembered)));
 
         // The buffers the first answers borrowed are back in the pool: whoever rents them next writes over them.
         for (int i = 0; i < 64; i++)
@@ -63,7 +67,7 @@ public sealed class StoredPatchTests
             reused.AsSpan().Fill((byte)'x');
             ArrayPool<byte>.Shared.Return(reused);
         }
-        Assert.Equal(first, Send());
+        Assert.Equal(remembered, Send());
         Assert.Equal(1, handler.MemoHits);
     }
 }
