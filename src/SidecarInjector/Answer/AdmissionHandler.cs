@@ -73,6 +73,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     private readonly InjectionMemo _memo = new();
 
+    private readonly SiblingReviews _siblingReviews = new();
+    private long _siblingReviewHits;
+
     /// <summary>
     /// Whether fresh pods are injected on their projection (<see cref="PodProjection"/>), falling back
     /// to the whole pod when it cannot be trusted. Off only to compare the two paths (the differential test).
@@ -104,8 +107,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// <summary>Fresh pods whose patch came from their projection.</summary>
     public long ProjectedInjections => Interlocked.Read(ref _projected);
 
-    /// <summary>Reviews answered from the memo (their own or a sibling's answer).</summary>
-    public long MemoHits => _memo.Hits;
+    /// <summary>Reviews answered from the memo (their own or a sibling's answer), read or matched by their bytes.</summary>
+    public long MemoHits => _memo.Hits + Interlocked.Read(ref _siblingReviewHits);
+
+    /// <summary>Of <see cref="MemoHits"/>, the reviews answered from their bytes alone (<see cref="SiblingReviews"/>).</summary>
+    public long SiblingReviewHits => Interlocked.Read(ref _siblingReviewHits);
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     /// <param name="Path">How an injected pod's patch was made: <see cref="MemoPath"/>, <see cref="DirectPath"/>, <see cref="ProjectionPath"/> or <see cref="MergePath"/>.</param>
@@ -128,6 +134,14 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // The memo's key is read on the review's own pass. On OpenShift the answer depends on the Namespace
         // object too, which the key does not hold: no key, no memo.
         bool keyed = snapshot is not null && !(namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment));
+        // Read once per review: the answer, and the memo entry it may come from, are for these nodes.
+        var nodeView = snapshot is not null && nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
+        if (keyed && RememberAnswers && _siblingReviews.TryAnswer(body, path, snapshot!, nodeView, output) is { } sibling)
+        {
+            Interlocked.Increment(ref _siblingReviewHits);
+            var same = sibling.Answer;
+            return new(same.Outcome, same.FailureReason, same.Message, same.Rule, sibling.PodName, sibling.Request, same.Warnings, MemoPath);
+        }
         if (keyed)
         {
             key.Begin(_masks.For(snapshot!));
@@ -144,8 +158,6 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         }
 
         var pod = body.Slice(request.ObjectStart, request.ObjectLength);
-        // Read once per review: the answer, and the memo entry it may come from, are for these nodes.
-        var nodeView = nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
         CachedAnswer answer;
         string podName;
         t_path = MergePath;
@@ -164,6 +176,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
             {
                 answer = remembered;
                 t_path = MemoPath;
+                if (RememberAnswers)
+                {
+                    // The next sibling is then answered from its bytes.
+                    _siblingReviews.Remember(body, path, snapshot, nodeView, request, key, podName, answer);
+                }
             }
             else
             {

@@ -19,12 +19,12 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
 {
     private const byte Marker = 0x01;
     private const byte Separator = 0x02;
-    private static ReadOnlySpan<byte> TokenVolumePrefix => "kube-api-access-"u8;
+    internal static ReadOnlySpan<byte> TokenVolumePrefix => "kube-api-access-"u8;
 
     private readonly PooledBufferWriter _key = new(8 * 1024);
 
     /// <summary>Left-out values, in the order they come: start (the opening quote) and length.</summary>
-    private readonly List<(int Start, int Length, bool Perturbable)> _masked = [];
+    private readonly List<MaskedValue> _masked = [];
 
     private string _podName = "", _generateName = "", _templateHash = "", _deploymentConfig = "";
     private InjectionData.OwnerReference? _controller;
@@ -66,6 +66,9 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
 
     /// <summary>How many values the last key left out.</summary>
     public int MaskedCount => _masked.Count;
+
+    /// <summary>The values the last key left out, in the order they come (offsets in the pod).</summary>
+    public ReadOnlySpan<MaskedValue> Masked => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_masked);
 
     /// <summary>The pod's name, or its generateName, for the log.</summary>
     public string PodName => _podName.Length > 0 ? _podName : _generateName;
@@ -150,7 +153,7 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
             _masked.RemoveAt(_podNameMask);
         }
         int from = 0;
-        foreach (var (start, length, _) in _masked)
+        foreach (var (start, length, _, _) in _masked)
         {
             _key.Write(pod[from..start]);
             _key.Write([Marker]);
@@ -174,7 +177,7 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
     public byte[] Perturbed(ReadOnlySpan<byte> pod)
     {
         var copy = pod.ToArray();
-        foreach (var (start, length, perturbable) in _masked)
+        foreach (var (start, length, perturbable, _) in _masked)
         {
             if (!perturbable)
             {
@@ -344,18 +347,19 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
                 if (plain && masks.PodName)
                 {
                     _podNameMask = _masked.Count;
-                    Mask(ref reader, perturbable: true);
+                    // The pod's name is logged, and may name the workload: a sibling's must be the same bytes.
+                    Mask(ref reader, perturbable: true, SiblingVariation.None);
                 }
                 break;
             case (Part.Metadata, Known.GenerateName):
                 _generateName = reader.GetString()!;
-                MaskIf(ref reader, plain && masks.GenerateName, perturbable: true);
+                MaskIf(ref reader, plain && masks.GenerateName, perturbable: true, SiblingVariation.None);
                 break;
             case (Part.Metadata, Known.Uid):
-                MaskIf(ref reader, plain && masks.Uid, perturbable: true);
+                MaskIf(ref reader, plain && masks.Uid, perturbable: true, SiblingVariation.PlainText);
                 break;
             case (Part.Metadata, Known.CreationTimestamp):
-                MaskIf(ref reader, plain && masks.CreationTimestamp, perturbable: true);
+                MaskIf(ref reader, plain && masks.CreationTimestamp, perturbable: true, SiblingVariation.PlainText);
                 break;
             case (Part.Labels, Known.TemplateHash):
                 _templateHash = reader.GetString()!;
@@ -364,15 +368,15 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
                 _deploymentConfig = reader.GetString()!;
                 break;
             case (Part.Labels or Part.Annotations, Known.PerPod):
-                MaskIf(ref reader, plain, perturbable: true);
+                MaskIf(ref reader, plain, perturbable: true, SiblingVariation.PlainText);
                 break;
             case (Part.Owner, Known.Name):
                 _ownerName = reader.GetString()!;
                 // The workload comes from the controller's name and is part of the key.
-                MaskIf(ref reader, plain && masks.OwnerNames, perturbable: false);
+                MaskIf(ref reader, plain && masks.OwnerNames, perturbable: false, SiblingVariation.None);
                 break;
             case (Part.Owner, Known.Uid):
-                MaskIf(ref reader, plain && masks.OwnerUids, perturbable: true);
+                MaskIf(ref reader, plain && masks.OwnerUids, perturbable: true, SiblingVariation.PlainText);
                 break;
             case (Part.Owner, Known.Kind):
                 _ownerKind = reader.GetString()!;
@@ -381,24 +385,24 @@ internal sealed class WorkloadKey : IDisposable, IObjectReader
                 _ownerApiVersion = reader.GetString()!;
                 break;
             case (Part.ManagedField, Known.Time):
-                MaskIf(ref reader, plain && masks.ManagedFieldTimes, perturbable: true);
+                MaskIf(ref reader, plain && masks.ManagedFieldTimes, perturbable: true, SiblingVariation.PlainText);
                 break;
             case (Part.Volume or Part.Mount, Known.Name):
-                MaskIf(ref reader, plain && masks.TokenVolumeNames && IsTokenVolume(reader.ValueSpan), perturbable: true);
+                MaskIf(ref reader, plain && masks.TokenVolumeNames && IsTokenVolume(reader.ValueSpan), perturbable: true, SiblingVariation.TokenSuffix);
                 break;
         }
     }
 
-    private void MaskIf(ref Utf8JsonReader reader, bool mask, bool perturbable)
+    private void MaskIf(ref Utf8JsonReader reader, bool mask, bool perturbable, SiblingVariation variation)
     {
         if (mask)
         {
-            Mask(ref reader, perturbable);
+            Mask(ref reader, perturbable, variation);
         }
     }
 
-    private void Mask(ref Utf8JsonReader reader, bool perturbable) =>
-        _masked.Add(((int)reader.TokenStartIndex - _base, (int)(reader.BytesConsumed - reader.TokenStartIndex), perturbable));
+    private void Mask(ref Utf8JsonReader reader, bool perturbable, SiblingVariation variation) =>
+        _masked.Add(new((int)reader.TokenStartIndex - _base, (int)(reader.BytesConsumed - reader.TokenStartIndex), perturbable, variation));
 
     /// <summary><c>kube-api-access-</c> and five lower-case letters or digits, as the ServiceAccount admission names it.</summary>
     private static bool IsTokenVolume(ReadOnlySpan<byte> name)

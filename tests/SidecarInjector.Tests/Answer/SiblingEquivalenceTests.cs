@@ -62,6 +62,10 @@ public sealed class SiblingEquivalenceTests
         // the memo's byte budget holds a few thousand answers, and these workloads are thousands.
         Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > sharing / 4,
             $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {sharing} pods of sharing workloads were answered from the memo");
+        // And many of those from their bytes alone (SiblingReviews): a pod's bytes differ from its siblings' only in
+        // uids and the token volume, so each workload's fourth pod onwards can be, unless another workload's took its slot.
+        long fromBytes = handlers[0].SiblingReviewHits + handlers[1].SiblingReviewHits;
+        Assert.True(fromBytes > sharing / 8, $"only {fromBytes} of {sharing} pods of sharing workloads were answered from their bytes");
         // The answers of pods whose renders came from their key (RenderKey) were among them, and no key
         // ever stood for two renders (the answers above were compared with renders made afresh).
         foreach (var config in configs)
@@ -77,7 +81,7 @@ public sealed class SiblingEquivalenceTests
     {
         var corpus = IstioCorpus.Named(name);
         var random = new Random(77);
-        int hits = 0, checkedPods = 0;
+        int hits = 0, fromBytes = 0, checkedPods = 0;
         foreach (var c in corpus.Cases())
         {
             if (c!["skipWebhook"]!.GetValue<bool>() || c["expectedError"] is not null)
@@ -96,8 +100,11 @@ public sealed class SiblingEquivalenceTests
                 }
             }
             hits += (int)handler.MemoHits;
+            fromBytes += (int)handler.SiblingReviewHits;
         }
         Assert.True(hits > checkedPods / 4, $"only {hits} of {checkedPods} corpus pods were answered from the memo");
+        // The fourth sibling of a pod is answered from its bytes (SiblingReviews) when the third was from the memo.
+        Assert.True(fromBytes > checkedPods / 16, $"only {fromBytes} of {checkedPods} corpus pods were answered from their bytes");
     }
 
     /// <summary>The corpus pod as a ReplicaSet's pod: generateName, owner, uid and its own token volume.</summary>
