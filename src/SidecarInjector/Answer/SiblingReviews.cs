@@ -25,7 +25,11 @@ namespace SidecarInjector.Answer;
 /// Only reviews the memo has answered are remembered (their answer is known to be shared by siblings),
 /// for the same config and nodes. A small direct-mapped table by body length and path: an entry keeps its
 /// review and answer (≤ <see cref="MaxEntryBytes"/>), so the table holds at most
-/// <see cref="SlotCount"/> × that. An entry hit since a review last wanted its slot keeps it (a second chance).
+/// <see cref="SlotCount"/> × that. An entry keeps its slot until it has answered nothing for
+/// <see cref="IdleBeforeReplaced"/>: more workloads than slots creating pods at once (5,000 distinct
+/// pods cycled by a load test) would otherwise replace entries review after review, each a copy of a
+/// review and its answer that lives just long enough to reach the GC's oldest generation (peak RSS).
+/// A rollout takes a slot once the one before it has finished.
 /// </para>
 /// </summary>
 internal sealed class SiblingReviews
@@ -35,9 +39,12 @@ internal sealed class SiblingReviews
     /// <summary>Largest review plus answer kept (a typical pod's review and answer are ~12 KB).</summary>
     public const int MaxEntryBytes = 48 * 1024;
 
+    /// <summary>How long an entry must have answered nothing before another review may take its slot (milliseconds).</summary>
+    public const long IdleBeforeReplaced = 1000;
+
     private readonly Entry?[] _slots = new Entry?[SlotCount];
 
-    /// <summary>One remembered review and its answer; immutable once published but for <see cref="Used"/>.</summary>
+    /// <summary>One remembered review and its answer; immutable once published but for <see cref="LastUsed"/>.</summary>
     internal sealed class Entry(byte[] body, int[] ranges, SiblingVariation[] variations, ConfigSnapshot config, NativeSidecarNodes? nodes,
         string path, AdmissionRequest request, string podName, CachedAnswer answer, byte[] response, int responseUidAt)
     {
@@ -61,8 +68,8 @@ internal sealed class SiblingReviews
         public byte[] Response { get; } = response;
         public int ResponseUidAt { get; } = responseUidAt;
 
-        /// <summary>Set by a hit, cleared when another review wants the slot: an entry in use keeps it.</summary>
-        public volatile bool Used;
+        /// <summary>When the entry was made or last answered (<see cref="Environment.TickCount64"/>, to ~16 ms).</summary>
+        public long LastUsed = Environment.TickCount64;
     }
 
     private static int SlotOf(int length, ReadOnlySpan<char> path) =>
@@ -89,9 +96,10 @@ internal sealed class SiblingReviews
         {
             return null;
         }
-        if (!entry.Used)
+        long now = Environment.TickCount64;
+        if (now - Volatile.Read(ref entry.LastUsed) > 16)
         {
-            entry.Used = true;
+            Volatile.Write(ref entry.LastUsed, now);
         }
         var response = entry.Response;
         var span = output.GetSpan(response.Length);
@@ -153,7 +161,7 @@ internal sealed class SiblingReviews
 
     /// <summary>
     /// Remembers <paramref name="body"/>, which the memo answered with <paramref name="answer"/>, its key
-    /// read as <paramref name="key"/>: unless its slot holds an entry hit since the slot was last wanted.
+    /// read as <paramref name="key"/>: unless its slot holds an entry that answered a review within <see cref="IdleBeforeReplaced"/>.
     /// </summary>
     public void Remember(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
         in AdmissionRequest request, WorkloadKey key, string podName, CachedAnswer answer)
@@ -164,9 +172,8 @@ internal sealed class SiblingReviews
         }
         ref var slot = ref _slots[SlotOf(body.Length, path)];
         var current = Volatile.Read(ref slot);
-        if (current is not null && current.Used)
+        if (current is not null && Environment.TickCount64 - Volatile.Read(ref current.LastUsed) < IdleBeforeReplaced)
         {
-            current.Used = false;
             return;
         }
         var ranges = new List<int>(2 + 2 * key.MaskedCount);
