@@ -17,4 +17,7 @@ internal enum SiblingVariation : byte
 
     /// <summary>The five lower-case letters or digits after <c>kube-api-access-</c>, as the ServiceAccount admission names the token volume.</summary>
     TokenSuffix,
+
+    /// <summary>The request's uid: letters, digits and dashes (Kubernetes' uids are UUIDs), which JSON writes as they are, so the answer can carry them unescaped.</summary>
+    Uid,
 }

@@ -32,8 +32,10 @@ namespace SidecarInjector.Answer;
 /// A rollout takes a slot once the one before it has finished.
 /// </para>
 /// </summary>
-internal sealed class SiblingReviews
+internal sealed class SiblingReviews(TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     private const int SlotCount = 64;
 
     /// <summary>Largest review plus answer kept (a typical pod's review and answer are ~12 KB).</summary>
@@ -45,16 +47,13 @@ internal sealed class SiblingReviews
     private readonly Entry?[] _slots = new Entry?[SlotCount];
 
     /// <summary>One remembered review and its answer; immutable once published but for <see cref="LastUsed"/>.</summary>
-    internal sealed class Entry(byte[] body, int[] ranges, SiblingVariation[] variations, ConfigSnapshot config, NativeSidecarNodes? nodes,
-        string path, AdmissionRequest request, string podName, CachedAnswer answer, byte[] response, int responseUidAt)
+    internal sealed class Entry(byte[] body, VariableRange[] ranges, ConfigSnapshot config, NativeSidecarNodes? nodes,
+        string path, AdmissionRequest request, string podName, CachedAnswer answer, byte[] response, int responseUidAt, long lastUsed)
     {
         public byte[] Body { get; } = body;
 
-        /// <summary>Start and length of each value that may differ, in pairs, in the order they come in the body.</summary>
-        public int[] Ranges { get; } = ranges;
-
-        /// <summary>How each of <see cref="Ranges"/> may differ.</summary>
-        public SiblingVariation[] Variations { get; } = variations;
+        /// <summary>The values that may differ, in the order they come in the body.</summary>
+        public VariableRange[] Ranges { get; } = ranges;
         public ConfigSnapshot Config { get; } = config;
         public NativeSidecarNodes? Nodes { get; } = nodes;
         public string Path { get; } = path;
@@ -68,9 +67,14 @@ internal sealed class SiblingReviews
         public byte[] Response { get; } = response;
         public int ResponseUidAt { get; } = responseUidAt;
 
-        /// <summary>When the entry was made or last answered (<see cref="Environment.TickCount64"/>, to ~16 ms).</summary>
-        public long LastUsed = Environment.TickCount64;
+        /// <summary>When the entry was made or last answered (<see cref="NowMilliseconds"/>, to ~16 ms).</summary>
+        public long LastUsed = lastUsed;
     }
+
+    /// <summary>A string's text (quotes excluded) in the body that a matching review may spell otherwise, and how.</summary>
+    internal readonly record struct VariableRange(int Start, int Length, SiblingVariation Variation);
+
+    private long NowMilliseconds() => _clock.GetTimestamp() / Math.Max(1, _clock.TimestampFrequency / 1000);
 
     private static int SlotOf(int length, ReadOnlySpan<char> path) =>
         (int)(((uint)length * 0x9E3779B1u ^ (uint)string.GetHashCode(path, StringComparison.Ordinal)) >> 26) & (SlotCount - 1);
@@ -96,7 +100,7 @@ internal sealed class SiblingReviews
         {
             return null;
         }
-        long now = Environment.TickCount64;
+        long now = NowMilliseconds();
         if (now - Volatile.Read(ref entry.LastUsed) > 16)
         {
             Volatile.Write(ref entry.LastUsed, now);
@@ -113,12 +117,10 @@ internal sealed class SiblingReviews
     private static bool Matches(ReadOnlySpan<byte> body, Entry entry)
     {
         var remembered = entry.Body.AsSpan();
-        var ranges = entry.Ranges;
         int from = 0;
-        for (int i = 0; i < ranges.Length; i += 2)
+        foreach (var (start, length, variation) in entry.Ranges)
         {
-            int start = ranges[i], length = ranges[i + 1];
-            if (!body[from..start].SequenceEqual(remembered[from..start]) || !Allowed(body.Slice(start, length), entry.Variations[i / 2]))
+            if (!body[from..start].SequenceEqual(remembered[from..start]) || !Allowed(body.Slice(start, length), variation))
             {
                 return false;
             }
@@ -136,6 +138,7 @@ internal sealed class SiblingReviews
             {
                 SiblingVariation.TokenSuffix => c is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9'),
                 SiblingVariation.PlainText => c is >= 0x20 and < 0x7F and not (byte)'"' and not (byte)'\\',
+                SiblingVariation.Uid => char.IsAsciiLetterOrDigit((char)c) || c == (byte)'-',
                 _ => false,
             };
             if (!allowed)
@@ -146,19 +149,6 @@ internal sealed class SiblingReviews
         return true;
     }
 
-    /// <summary>A uid JSON writes as it is: letters, digits and dashes (Kubernetes' uids are UUIDs).</summary>
-    private static bool IsPlainUid(ReadOnlySpan<byte> uid)
-    {
-        foreach (var c in uid)
-        {
-            if (!(char.IsAsciiLetterOrDigit((char)c) || c == (byte)'-'))
-            {
-                return false;
-            }
-        }
-        return uid.Length > 0;
-    }
-
     /// <summary>
     /// Remembers <paramref name="body"/>, which the memo answered with <paramref name="answer"/>, its key
     /// read as <paramref name="key"/>: unless its slot holds an entry that answered a review within <see cref="IdleBeforeReplaced"/>.
@@ -166,20 +156,18 @@ internal sealed class SiblingReviews
     public void Remember(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
         in AdmissionRequest request, WorkloadKey key, string podName, CachedAnswer answer)
     {
-        if (body.Length > MaxEntryBytes || request.EscapedUid is not null || !IsPlainUid(body.Slice(request.UidStart, request.UidLength)))
+        if (body.Length > MaxEntryBytes || request.EscapedUid is not null || !Allowed(body.Slice(request.UidStart, request.UidLength), SiblingVariation.Uid))
         {
             return;
         }
         ref var slot = ref _slots[SlotOf(body.Length, path)];
         var current = Volatile.Read(ref slot);
-        if (current is not null && Environment.TickCount64 - Volatile.Read(ref current.LastUsed) < IdleBeforeReplaced)
+        long now = NowMilliseconds();
+        if (current is not null && now - Volatile.Read(ref current.LastUsed) < IdleBeforeReplaced)
         {
             return;
         }
-        var ranges = new List<int>(2 + 2 * key.MaskedCount);
-        var variations = new List<SiblingVariation>(1 + key.MaskedCount);
-        // The uid first or last: the request's fields come before or after its object.
-        bool uidAdded = false;
+        var ranges = new List<VariableRange>(1 + key.MaskedCount) { new(request.UidStart, request.UidLength, SiblingVariation.Uid) };
         foreach (var masked in key.Masked)
         {
             if (masked.Variation == SiblingVariation.None)
@@ -193,23 +181,10 @@ internal sealed class SiblingReviews
                 start += WorkloadKey.TokenVolumePrefix.Length;
                 length -= WorkloadKey.TokenVolumePrefix.Length;
             }
-            if (!uidAdded && request.UidStart < start)
-            {
-                ranges.Add(request.UidStart);
-                ranges.Add(request.UidLength);
-                variations.Add(SiblingVariation.PlainText);
-                uidAdded = true;
-            }
-            ranges.Add(start);
-            ranges.Add(length);
-            variations.Add(masked.Variation);
+            ranges.Add(new(start, length, masked.Variation));
         }
-        if (!uidAdded)
-        {
-            ranges.Add(request.UidStart);
-            ranges.Add(request.UidLength);
-            variations.Add(SiblingVariation.PlainText);
-        }
+        // The request's uid comes before or after its object.
+        ranges.Sort((a, b) => a.Start.CompareTo(b.Start));
 
         using var written = new PooledBufferWriter(16 * 1024);
         AdmissionResponseWriter.Write(written, request, body, answer);
@@ -224,7 +199,7 @@ internal sealed class SiblingReviews
         {
             return;
         }
-        Volatile.Write(ref slot, new Entry(body.ToArray(), [.. ranges], [.. variations], config, nodes, path.ToString(), request, podName, answer,
-            response.ToArray(), uidAt));
+        Volatile.Write(ref slot, new Entry(body.ToArray(), [.. ranges], config, nodes, path.ToString(), request, podName, answer,
+            response.ToArray(), uidAt, now));
     }
 }

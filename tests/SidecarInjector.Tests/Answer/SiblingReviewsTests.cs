@@ -18,10 +18,10 @@ public sealed class SiblingReviewsTests
     private const string Uid = "6f1c2a9e-0b7d-4c55-9a3e-1d2f3a4b5c6d";
 
     /// <summary>A config of its own, so that what other tests render does not change which path a review takes.</summary>
-    private static ConfigSnapshot NewConfig() => ConfigLoader.Load(ConfigLoader.ReadEmbeddedDefault());
+    internal static ConfigSnapshot NewConfig() => ConfigLoader.Load(ConfigLoader.ReadEmbeddedDefault());
 
     /// <summary>The sample pod (a ReplicaSet's: generateName, no name or uid) with its token volume named by <paramref name="suffix"/>.</summary>
-    private static JsonObject Pod(string suffix = "7xkqp", string image = "example.com/shop:1.0")
+    internal static JsonObject Pod(string suffix = "7xkqp", string image = "example.com/shop:1.0")
     {
         var pod = Reviews.SamplePod();
         var json = pod.ToJsonString().Replace("kube-api-access-7xkqp", "kube-api-access-" + suffix, StringComparison.Ordinal);
@@ -30,7 +30,7 @@ public sealed class SiblingReviewsTests
         return pod;
     }
 
-    private static byte[] Review(JsonObject pod, string uid = Uid) => Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: "shop", uid: uid));
+    internal static byte[] Review(JsonObject pod, string uid = Uid) => Encoding.UTF8.GetBytes(Reviews.Review(pod, ns: "shop", uid: uid));
 
     private static (AdmissionHandler.Result Result, Reviews.Answer Answer) Send(AdmissionHandler handler, byte[] review)
     {
@@ -118,14 +118,15 @@ public sealed class SiblingReviewsTests
     {
         var config = NewConfig();
         var handler = Warmed(config);
-        var pod = Pod("zq9m4");
-        // The same length as the warm-up's uids; '+' is escaped by the answer's writer.
-        var review = Review(pod, uid: "6f1c2a9e+0b7d-4c55-9a3e-1d2f3a4b5c6d");
+        // The same length as the warm-up's uids, '+' spelled as it is (valid JSON): the answer's writer escapes it.
+        const string plus = "6f1c2a9e+0b7d-4c55-9a3e-1d2f3a4b5c6d";
+        var review = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Review(Pod("zq9m4"))).Replace(Uid, plus, StringComparison.Ordinal));
+        Assert.Contains(plus, Encoding.UTF8.GetString(review), StringComparison.Ordinal);
 
         var (_, answer) = Send(handler, review);
 
         Assert.Equal(0, handler.SiblingReviewHits);
-        Assert.Equal("6f1c2a9e+0b7d-4c55-9a3e-1d2f3a4b5c6d", answer.Uid);
+        Assert.Equal(plus, answer.Uid);
     }
 
     [Fact]

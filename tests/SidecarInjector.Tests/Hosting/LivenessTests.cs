@@ -14,17 +14,6 @@ namespace SidecarInjector.Tests.Hosting;
 /// </summary>
 public sealed class LivenessTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-    }
-
     private static ILogger Quiet => LoggerFactoryFor(new StringWriter()).CreateLogger("test");
 
     private static ILoggerFactory LoggerFactoryFor(TextWriter output) => ConsoleLog.CreateFactory(LogLevel.Warning, output);
@@ -160,7 +149,7 @@ public sealed class LivenessTests
     [Fact]
     public void Reviews_in_progress_with_none_finishing_mean_a_wedged_serving_path()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimestamps();
         var progress = new ServingProgress(clock);
         var liveness = new Liveness(progress, TimeSpan.FromSeconds(60));
 
