@@ -15,6 +15,7 @@ internal sealed class MetricSeries
     private readonly ConcurrentDictionary<string, Cell> _cells = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cell>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private Cell? _untagged;
+    private KnownTags<Cell>[] _known = [];
 
     public MetricSeries(string name, Instrument instrument, double[]? buckets)
     {
@@ -37,6 +38,12 @@ internal sealed class MetricSeries
             untagged.Record(value, _buckets, _lastValueWins);
             return;
         }
+        (KnownTags<Cell>.Find(_known, tags) ?? CellFor(tags)).Record(value, _buckets, _lastValueWins);
+    }
+
+    /// <summary>The cell of a tag set not among the known ones: its labels formatted and looked up.</summary>
+    private Cell CellFor(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
         Span<char> scratch = stackalloc char[512];
         var labels = LabelText.Format(tags, scratch, out var rented);
         if (!_lookup.TryGetValue(labels, out var cell))
@@ -47,7 +54,8 @@ internal sealed class MetricSeries
         {
             System.Buffers.ArrayPool<char>.Shared.Return(rented);
         }
-        cell.Record(value, _buckets, _lastValueWins);
+        KnownTags<Cell>.TryAdd(ref _known, tags, cell);
+        return cell;
     }
 
     public void Format(StringBuilder text)
@@ -66,49 +74,65 @@ internal sealed class MetricSeries
         }
     }
 
+    /// <summary>
+    /// One label set's numbers, updated without a lock (a review records several measurements, on
+    /// every thread). A scrape may see a measurement's bucket before its sum; the count is the
+    /// buckets' total, so a histogram's count and buckets always agree.
+    /// </summary>
     private sealed class Cell(double[]? buckets)
     {
         private readonly long[]? _bucketCounts = buckets is null ? null : new long[buckets.Length + 1];
-        private double _sum;
-        private long _count;
+
+        /// <summary>The sum (or the last value) as the bits of a double: compared and swapped as a long, so a NaN cannot spin the loop.</summary>
+        private long _sumBits;
 
         public void Record(double value, double[]? bounds, bool lastValueWins)
         {
-            lock (this)
+            if (bounds is not null)
             {
-                if (bounds is not null)
+                int i = 0;
+                while (i < bounds.Length && value > bounds[i])
                 {
-                    int i = 0;
-                    while (i < bounds.Length && value > bounds[i])
-                    {
-                        i++;
-                    }
-                    _bucketCounts![i]++;
+                    i++;
                 }
-                _sum = lastValueWins ? value : _sum + value;
-                _count++;
+                Interlocked.Increment(ref _bucketCounts![i]);
+            }
+            if (lastValueWins)
+            {
+                Interlocked.Exchange(ref _sumBits, BitConverter.DoubleToInt64Bits(value));
+                return;
+            }
+            long seen = Volatile.Read(ref _sumBits);
+            while (true)
+            {
+                long sum = BitConverter.DoubleToInt64Bits(BitConverter.Int64BitsToDouble(seen) + value);
+                long found = Interlocked.CompareExchange(ref _sumBits, sum, seen);
+                if (found == seen)
+                {
+                    return;
+                }
+                seen = found;
             }
         }
 
         public void Format(StringBuilder text, string name, string labels, double[]? bounds)
         {
-            lock (this)
+            var sum = PrometheusExporter.FormatNumber(BitConverter.Int64BitsToDouble(Volatile.Read(ref _sumBits)));
+            if (bounds is null)
             {
-                if (bounds is null)
-                {
-                    Line(text, name, "", labels, null).Append(PrometheusExporter.FormatNumber(_sum)).Append('\n');
-                    return;
-                }
-                long cumulative = 0;
-                for (int i = 0; i < bounds.Length; i++)
-                {
-                    cumulative += _bucketCounts![i];
-                    Line(text, name, "_bucket", labels, PrometheusExporter.FormatNumber(bounds[i])).Append(cumulative).Append('\n');
-                }
-                Line(text, name, "_bucket", labels, "+Inf").Append(_count).Append('\n');
-                Line(text, name, "_sum", labels, null).Append(PrometheusExporter.FormatNumber(_sum)).Append('\n');
-                Line(text, name, "_count", labels, null).Append(_count).Append('\n');
+                Line(text, name, "", labels, null).Append(sum).Append('\n');
+                return;
             }
+            long cumulative = 0;
+            for (int i = 0; i < bounds.Length; i++)
+            {
+                cumulative += Volatile.Read(ref _bucketCounts![i]);
+                Line(text, name, "_bucket", labels, PrometheusExporter.FormatNumber(bounds[i])).Append(cumulative).Append('\n');
+            }
+            cumulative += Volatile.Read(ref _bucketCounts![bounds.Length]);
+            Line(text, name, "_bucket", labels, "+Inf").Append(cumulative).Append('\n');
+            Line(text, name, "_sum", labels, null).Append(sum).Append('\n');
+            Line(text, name, "_count", labels, null).Append(cumulative).Append('\n');
         }
 
         private static StringBuilder Line(StringBuilder text, string name, string suffix, string labels, string? le)
