@@ -12,6 +12,8 @@
 # (perf/distinct/cycle.lua), /noop on the very same bodies; each round runs DURATION seconds (10).
 # CONFIG=DIR serves that config folder instead of the embedded default; CONFIG=istio builds one
 # from Istio's own injection template (tests/testdata/istio-inject/inputs/default.*.gen.yaml).
+# Requests carry Accept-Encoding: gzip, as the apiserver's webhook client (Go's net/http) sends it;
+# ACCEPT_ENCODING= (empty) sends none, ACCEPT_ENCODING=X sends X. The no-op answers the same either way.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-$repo/out/sidecar-injector}
@@ -26,6 +28,9 @@ else
 fi
 [[ -x $binary ]] || { echo "no binary at $binary: dotnet publish src/SidecarInjector -c Release -o out" >&2; exit 1; }
 
+accept_encoding=${ACCEPT_ENCODING-gzip}
+accept_header=(); [[ -n $accept_encoding ]] && accept_header=(-H "Accept-Encoding: $accept_encoding")
+export ACCEPT_ENCODING=$accept_encoding   # for wrk's cycle.lua
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000)); admin=$((port + 1))
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -69,7 +74,7 @@ run_wrk() { # path → requests/s (p50/p99 and errors to the log)
 run() { # path → requests/s
   if [[ -n $distinct ]]; then run_wrk "$1"; return; fi
   $client_cpus h2load --h1 -c "$connections" -n "$requests" -d "$work/review.json" \
-    -H 'Content-Type: application/json' "https://127.0.0.1:$port$1" 2> /dev/null \
+    -H 'Content-Type: application/json' "${accept_header[@]}" "https://127.0.0.1:$port$1" 2> /dev/null \
     | awk '/^finished in/ {gsub(",", "", $4); print $4} /^requests:/ && ($10 + 0 != 0 || $12 + 0 != 0) {print "ERRORS: " $0 > "/dev/stderr"}'
 }
 allocated() { # bytes the process has allocated so far (the runtime's own counter, from /metrics)

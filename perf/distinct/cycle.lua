@@ -34,6 +34,9 @@ function init(args)
   if rate and rate > 0 then interval_ms = threads * 1000 / rate end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  -- As the apiserver's Go client asks (ACCEPT_ENCODING= sends none).
+  local accept = os.getenv("ACCEPT_ENCODING") or "gzip"
+  if #accept > 0 then wrk.headers["Accept-Encoding"] = accept end
 end
 
 function setup(thread)

@@ -138,7 +138,8 @@ export default function () {
   const uid = `${__VU}-${iteration}-${Date.now()}`;
   const { pod, ns } = unique ? distinctPod(n) : { pod: basePod, ns: 'shop' };
   const res = http.post(`${target}${path}`, review(uid, pod, ns), {
-    headers: { 'Content-Type': 'application/json' },
+    // Accept-Encoding as the apiserver's Go client sends it; k6 reads gzip answers back itself.
+    headers: { 'Content-Type': 'application/json', 'Accept-Encoding': 'gzip' },
     timeout: '10s',
   });
   check(res, {

@@ -115,8 +115,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     /// <param name="Path">How an injected pod's patch was made: <see cref="MemoPath"/>, <see cref="DirectPath"/>, <see cref="ProjectionPath"/> or <see cref="MergePath"/>.</param>
+    /// <param name="Gzipped">The answer was written in gzip form (the client accepts it): sent with <c>Content-Encoding: gzip</c>.</param>
     public readonly record struct Result(InjectionOutcome Outcome, string? FailureReason, string? Message, string Rule, string Pod,
-        AdmissionRequest Request, IReadOnlyList<string>? Warnings = null, string Path = "")
+        AdmissionRequest Request, IReadOnlyList<string>? Warnings = null, string Path = "", bool Gzipped = false)
     {
         /// <summary>The request's uid as text (built only for a log line).</summary>
         public string Uid(ReadOnlySpan<byte> body) =>
@@ -126,8 +127,10 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// <summary>
     /// Handles one review body. Throws <see cref="AdmissionDecodeException"/> when the body is not an
     /// AdmissionReview (HTTP 400), and <see cref="NotReadyException"/> when no config is loaded (503).
+    /// When the client <paramref name="acceptsGzip"/>, an answer kept in gzip form is written so (see
+    /// <see cref="Result.Gzipped"/>); every other answer is plain JSON.
     /// </summary>
-    public Result Handle(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, IBufferWriter<byte> output)
+    public Result Handle(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, IBufferWriter<byte> output, bool acceptsGzip = false)
     {
         var snapshot = config();
         var key = t_key ??= new WorkloadKey();
@@ -136,11 +139,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         bool keyed = snapshot is not null && !(namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment));
         // Read once per review: the answer, and the memo entry it may come from, are for these nodes.
         var nodeView = snapshot is not null && nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
-        if (keyed && RememberAnswers && _siblingReviews.TryAnswer(body, path, snapshot!, nodeView, output) is { } sibling)
+        if (keyed && RememberAnswers && _siblingReviews.TryAnswer(body, path, snapshot!, nodeView, output, acceptsGzip, out bool gzipped) is { } sibling)
         {
             Interlocked.Increment(ref _siblingReviewHits);
             var same = sibling.Answer;
-            return new(same.Outcome, same.FailureReason, same.Message, same.Rule, sibling.PodName, sibling.Request, same.Warnings, MemoPath);
+            return new(same.Outcome, same.FailureReason, same.Message, same.Rule, sibling.PodName, sibling.Request, same.Warnings, MemoPath, gzipped);
         }
         if (keyed)
         {

@@ -67,6 +67,9 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
         public byte[] Response { get; } = response;
         public int ResponseUidAt { get; } = responseUidAt;
 
+        /// <summary>The same answer in gzip form, its uid last, for clients that accept it.</summary>
+        public GzipAnswer? Gzip { get; } = GzipAnswer.Create(response, responseUidAt, request.UidLength);
+
         /// <summary>When the entry was made or last answered (<see cref="NowMilliseconds"/>, to ~16 ms).</summary>
         public long LastUsed = lastUsed;
     }
@@ -81,11 +84,13 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
 
     /// <summary>
     /// The remembered entry <paramref name="body"/> matches (see the class), with its answer written to
-    /// <paramref name="output"/>; null, having written nothing, when there is none.
+    /// <paramref name="output"/>, in gzip form when <paramref name="acceptsGzip"/> (then
+    /// <paramref name="gzipped"/>); null, having written nothing, when there is none.
     /// </summary>
     public Entry? TryAnswer(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
-        IBufferWriter<byte> output)
+        IBufferWriter<byte> output, bool acceptsGzip, out bool gzipped)
     {
+        gzipped = false;
         if (body.Length > MaxEntryBytes)
         {
             return null;
@@ -105,11 +110,20 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
         {
             Volatile.Write(ref entry.LastUsed, now);
         }
+        var request = entry.Request;
+        var uid = body.Slice(request.UidStart, request.UidLength);
+        if (acceptsGzip && entry.Gzip is { } gzip)
+        {
+            int length = gzip.LengthFor(uid.Length);
+            gzip.Write(uid, output.GetSpan(length));
+            output.Advance(length);
+            gzipped = true;
+            return entry;
+        }
         var response = entry.Response;
         var span = output.GetSpan(response.Length);
         response.CopyTo(span);
-        var request = entry.Request;
-        body.Slice(request.UidStart, request.UidLength).CopyTo(span[entry.ResponseUidAt..]);
+        uid.CopyTo(span[entry.ResponseUidAt..]);
         output.Advance(response.Length);
         return entry;
     }

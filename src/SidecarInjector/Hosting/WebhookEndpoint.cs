@@ -247,7 +247,7 @@ internal sealed partial class WebhookEndpoint(
             _progress.Begin();
             try
             {
-                result = handler.Handle(body, path, output);
+                result = handler.Handle(body, path, output, AcceptEncoding.AllowsGzip(context.Request.Headers.AcceptEncoding));
             }
             catch (AdmissionDecodeException e)
             {
@@ -305,6 +305,10 @@ internal sealed partial class WebhookEndpoint(
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json";
             response.ContentLength = output.WrittenCount;
+            if (result.Gzipped)
+            {
+                response.Headers.ContentEncoding = "gzip";
+            }
             // Headers first, then the answer into one span of the connection's pipe: written before the
             // start, Kestrel copies it over in 4 KB blocks, each its own TLS record (three for an 8.8 KB
             // answer, where this sends two). Starting is synchronous unless an OnStarting callback waits.

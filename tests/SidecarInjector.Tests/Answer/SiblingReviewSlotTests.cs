@@ -29,7 +29,7 @@ public sealed class SiblingReviewSlotTests
     private bool Answers(SiblingReviews reviews, byte[] body)
     {
         using var output = new PooledBufferWriter();
-        return reviews.TryAnswer(body, "/inject", _config, null, output) is not null;
+        return reviews.TryAnswer(body, "/inject", _config, null, output, acceptsGzip: false, out _) is not null;
     }
 
     private static byte[] Of(string workloadImage, string token) =>
