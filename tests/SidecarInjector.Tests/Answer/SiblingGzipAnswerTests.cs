@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using SidecarInjector.Answer;
 using SidecarInjector.Json;
@@ -18,14 +17,6 @@ public sealed class SiblingGzipAnswerTests
         using var output = new PooledBufferWriter();
         var result = handler.Handle(review, "/inject", output, acceptsGzip);
         return (result, output.WrittenSpan.ToArray());
-    }
-
-    private static byte[] Gunzip(byte[] bytes)
-    {
-        using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-        using var plain = new MemoryStream();
-        gzip.CopyTo(plain);
-        return plain.ToArray();
     }
 
     [Fact]
@@ -53,7 +44,7 @@ public sealed class SiblingGzipAnswerTests
             Assert.False(plainResult.Gzipped);
             Assert.Equal(AdmissionHandler.MemoPath, gzipped.Path);
             Assert.True(compressed.Length < plain.Length / 2, $"{compressed.Length} bytes gzipped, {plain.Length} plain");
-            var read = Gunzip(compressed);
+            var read = Gunzip.Read(compressed);
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(plain), JsonNode.Parse(read)), Reviews.Utf8(read));
             var answer = Reviews.Parse(Reviews.Utf8(read));
             Assert.Equal(uid, answer.Uid);
@@ -86,6 +77,6 @@ public sealed class SiblingGzipAnswerTests
         gzip.Write("xyz-789"u8, written);
         Assert.Equal(
             "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"allowed\":true,\"uid\":\"xyz-789\"}}",
-            Reviews.Utf8(Gunzip(written)));
+            Reviews.Utf8(Gunzip.Read(written)));
     }
 }
