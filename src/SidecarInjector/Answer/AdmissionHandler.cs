@@ -74,7 +74,9 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     private readonly InjectionMemo _memo = new();
 
     private readonly SiblingReviews _siblingReviews = new();
+    private readonly SiblingDigests _siblingDigests = new();
     private long _siblingReviewHits;
+    private long _siblingDigestHits;
 
     /// <summary>
     /// Whether fresh pods are injected on their projection (<see cref="PodProjection"/>), falling back
@@ -110,8 +112,11 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// <summary>Reviews answered from the memo (their own or a sibling's answer), read or matched by their bytes.</summary>
     public long MemoHits => _memo.Hits + Interlocked.Read(ref _siblingReviewHits);
 
-    /// <summary>Of <see cref="MemoHits"/>, the reviews answered from their bytes alone (<see cref="SiblingReviews"/>).</summary>
+    /// <summary>Of <see cref="MemoHits"/>, the reviews answered from their bytes alone (<see cref="SiblingReviews"/> or <see cref="SiblingDigests"/>).</summary>
     public long SiblingReviewHits => Interlocked.Read(ref _siblingReviewHits);
+
+    /// <summary>Of <see cref="SiblingReviewHits"/>, those answered by the digest of their bytes (<see cref="SiblingDigests"/>).</summary>
+    public long SiblingDigestHits => Interlocked.Read(ref _siblingDigestHits);
 
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     /// <param name="Path">How an injected pod's patch was made: <see cref="MemoPath"/>, <see cref="DirectPath"/>, <see cref="ProjectionPath"/> or <see cref="MergePath"/>.</param>
@@ -139,9 +144,8 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         bool keyed = snapshot is not null && !(namespaces is not null && ClusterNamespace.IsOpenShift(snapshot.Settings.Environment));
         // Read once per review: the answer, and the memo entry it may come from, are for these nodes.
         var nodeView = snapshot is not null && nodes is not null && snapshot.Settings.NativeSidecarMode == NativeSidecarMode.Auto ? nodes() : null;
-        if (keyed && RememberAnswers && _siblingReviews.TryAnswer(body, path, snapshot!, nodeView, output, acceptsGzip, out bool gzipped) is { } sibling)
+        if (keyed && RememberAnswers && AnswerFromBytes(body, path, snapshot!, nodeView, output, acceptsGzip, out bool gzipped) is { } sibling)
         {
-            Interlocked.Increment(ref _siblingReviewHits);
             var same = sibling.Answer;
             return new(same.Outcome, same.FailureReason, same.Message, same.Rule, sibling.PodName, sibling.Request, same.Warnings, MemoPath, gzipped);
         }
@@ -182,7 +186,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
                 if (RememberAnswers)
                 {
                     // The next sibling is then answered from its bytes.
-                    _siblingReviews.Remember(body, path, snapshot, nodeView, request, key, podName, answer);
+                    RememberForSiblings(body, path, snapshot, nodeView, request, key, podName, answer);
                 }
             }
             else
@@ -203,6 +207,44 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
         // memo's own answers are never borrowed.
         answer.Patch?.Release();
         return new(answer.Outcome, answer.FailureReason, answer.Message, answer.Rule, podName, request, answer.Warnings, t_path ?? MergePath);
+    }
+
+    /// <summary>The answer a remembered sibling gives the review, by its bytes (<see cref="SiblingReviews"/>) or their digest (<see cref="SiblingDigests"/>).</summary>
+    private SiblingAnswer? AnswerFromBytes(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot snapshot, NativeSidecarNodes? nodeView,
+        IBufferWriter<byte> output, bool acceptsGzip, out bool gzipped)
+    {
+        var sibling = _siblingReviews.TryAnswer(body, path, snapshot, nodeView, output, acceptsGzip, out gzipped);
+        if (sibling is null)
+        {
+            sibling = _siblingDigests.TryAnswer(body, path, snapshot, nodeView, output, acceptsGzip, out gzipped);
+            if (sibling is null)
+            {
+                return null;
+            }
+            Interlocked.Increment(ref _siblingDigestHits);
+        }
+        Interlocked.Increment(ref _siblingReviewHits);
+        return sibling;
+    }
+
+    /// <summary>
+    /// Keeps a review the memo answered for its siblings: its bytes while its rollout goes on
+    /// (<see cref="SiblingReviews"/>), their digest for longer (<see cref="SiblingDigests"/>).
+    /// </summary>
+    private void RememberForSiblings(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot snapshot, NativeSidecarNodes? nodeView,
+        in AdmissionRequest request, WorkloadKey key, string podName, CachedAnswer answer)
+    {
+        // Preparing costs a deflate: not for a review neither would keep.
+        if (!_siblingReviews.Takes(body.Length, path) && !_siblingDigests.Takes(body.Length, path))
+        {
+            return;
+        }
+        using var response = new PooledBufferWriter(16 * 1024);
+        if (SiblingAnswer.Prepare(body, request, key, podName, answer, response, out int responseUidAt) is { } sibling)
+        {
+            _siblingReviews.Remember(body, path, snapshot, nodeView, sibling, response.WrittenSpan, responseUidAt);
+            _siblingDigests.Remember(body, path, snapshot, nodeView, sibling);
+        }
     }
 
     /// <summary>

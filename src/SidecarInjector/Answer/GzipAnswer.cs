@@ -74,6 +74,9 @@ internal sealed class GzipAnswer
         }
     }
 
+    /// <summary>The bytes kept: the compressed constant part.</summary>
+    public int CompressedLength => _compressed.Length;
+
     /// <summary>The gzip answer's length for a uid of <paramref name="uidLength"/> bytes.</summary>
     public int LengthFor(int uidLength) => _compressed.Length + StoredBlockHeaderBytes + uidLength + Closing.Length + TrailerBytes;
 

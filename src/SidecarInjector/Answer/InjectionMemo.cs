@@ -17,7 +17,7 @@ namespace SidecarInjector.Answer;
 /// </summary>
 internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudgetBytes)
 {
-    private const int SlotCount = 8192;
+    private const int SlotCount = 1 << SlotBits;
 
     /// <summary>Largest pod plus answer kept: realistic pods are a few KiB, Istio's largest corpus pod ~100 KiB.</summary>
     public const int MaxEntryBytes = 256 * 1024;
@@ -25,7 +25,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     /// <summary>All entries together, sized for a 128 MiB pod (a .NET heap of ~96 MiB).</summary>
     public const long DefaultBudgetBytes = 16 * 1024 * 1024;
 
-    /// <summary>Made with the first store (80 KB with <see cref="_seenOnce"/>): a handler that never keeps anything costs nothing.</summary>
+    /// <summary>Made with the first store (128 KB with <see cref="_seenOnce"/>): a handler that never keeps anything costs nothing.</summary>
     private Entry?[]? _slots;
     private long _bytes;
     private readonly Lock _storeLock = new();
@@ -43,13 +43,16 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
     public long Hits => Interlocked.Read(ref _hits);
 
     /// <summary>
-    /// Hashes of keys seen once, by other bits of the hash than the slots use. A key is remembered
+    /// Hashes of keys seen once, by a mix of the hash of its own. A key is remembered
     /// the second time it comes: a stream of one-off pods (bare pods, StatefulSet pods, whose workload
     /// is named after them) would otherwise replace an entry per review, entries that live just long
     /// enough to be promoted by the GC and then die in its oldest generation (peak RSS).
     /// </summary>
     private int[]? _seenOnce;
-    private const int SeenOnceCount = 4096;
+    private const int SeenOnceBits = 14;
+
+    /// <summary>Room for the keys of several load-test cycles: a key's note must outlive the cycle between its first and second review.</summary>
+    private const int SeenOnceCount = 1 << SeenOnceBits;
 
     /// <summary>Bytes held by the entries now (keys, paths and answers).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -84,19 +87,31 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
         return hash.ToHashCode();
     }
 
-    /// <summary>The two slots a hash may live in (two choices keep colliding workloads from evicting each other).</summary>
-    private static (int First, int Second) SlotsOf(int hash) => (hash & (SlotCount - 1), (hash >>> 13) & (SlotCount - 1));
+    /// <summary>
+    /// How many slots a hash may live in. With two, a thousand workloads in 8,192 slots left a few percent
+    /// whose both slots were taken, and pairs of them evicted each other review after review; with four, a
+    /// key finds a free slot unless the table is nearly full.
+    /// </summary>
+    private const int Choices = 4;
+
+    /// <summary>The <paramref name="choice"/>th slot a hash may live in (independent bits of it, by an odd multiplier each).</summary>
+    private static int SlotOf(int hash, int choice) => (int)(((uint)hash * ChoiceMultipliers[choice]) >> (32 - SlotBits));
+
+    private const int SlotBits = 13;
+    private static ReadOnlySpan<uint> ChoiceMultipliers => [0x9E3779B1u, 0x85EBCA77u, 0xC2B2AE3Du, 0x27D4EB2Fu];
 
     public CachedAnswer? Find(int hash, ConfigSnapshot config, NativeSidecarNodes? nodes, string ns, ReadOnlySpan<char> path, ReadOnlySpan<byte> key)
     {
-        var (first, second) = SlotsOf(hash);
         var slots = Volatile.Read(ref _slots);
         if (slots is null)
         {
             return null;
         }
-        var entry = Matching(Volatile.Read(ref slots[first]), hash, config, nodes, ns, path, key)
-            ?? Matching(Volatile.Read(ref slots[second]), hash, config, nodes, ns, path, key);
+        Entry? entry = null;
+        for (int choice = 0; choice < Choices && entry is null; choice++)
+        {
+            entry = Matching(Volatile.Read(ref slots[SlotOf(hash, choice)]), hash, config, nodes, ns, path, key);
+        }
         if (entry is null)
         {
             return null;
@@ -132,7 +147,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             return false;
         }
         var seenOnce = Volatile.Read(ref _seenOnce) ?? Interlocked.CompareExchange(ref _seenOnce, new int[SeenOnceCount], null) ?? _seenOnce!;
-        ref int seen = ref seenOnce[(hash >>> 20) & (SeenOnceCount - 1)];
+        ref int seen = ref seenOnce[(int)((uint)hash * 0x165667B1u >> (32 - SeenOnceBits))];
         if (Volatile.Read(ref seen) != hash)
         {
             Volatile.Write(ref seen, hash);
@@ -167,10 +182,7 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
                 slots = new Entry?[SlotCount];
                 Volatile.Write(ref _slots, slots);
             }
-            // The first slot if it is free or holds this hash, else the second.
-            var (first, second) = SlotsOf(hash);
-            var inFirst = Volatile.Read(ref slots[first]);
-            int target = inFirst is null || inFirst.Hash == hash ? first : second;
+            int target = Target(slots, hash);
             long freed = Volatile.Read(ref slots[target])?.Size ?? 0;
             if (_bytes - freed + entry.Size > budgetBytes && !MakeRoom(slots, _bytes - freed + entry.Size - budgetBytes, target))
             {
@@ -179,6 +191,33 @@ internal sealed class InjectionMemo(long budgetBytes = InjectionMemo.DefaultBudg
             var previous = Interlocked.Exchange(ref slots[target], entry);
             Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
         }
+    }
+
+    /// <summary>
+    /// The slot a hash goes to: the one holding it, else a free one, else one not used since the clock
+    /// hand passed, else the last choice (of the four, the one least likely to be another key's first).
+    /// </summary>
+    private static int Target(Entry?[] slots, int hash)
+    {
+        int free = -1, unused = -1;
+        for (int choice = 0; choice < Choices; choice++)
+        {
+            int slot = SlotOf(hash, choice);
+            var entry = Volatile.Read(ref slots[slot]);
+            if (entry is null)
+            {
+                free = free < 0 ? slot : free;
+            }
+            else if (entry.Hash == hash)
+            {
+                return slot;
+            }
+            else if (!entry.Used && unused < 0)
+            {
+                unused = slot;
+            }
+        }
+        return free >= 0 ? free : unused >= 0 ? unused : SlotOf(hash, Choices - 1);
     }
 
     /// <summary>Evicts unused entries from the clock hand on until <paramref name="needed"/> bytes are free; false if a sweep of bounded length cannot.</summary>

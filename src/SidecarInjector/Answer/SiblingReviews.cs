@@ -1,7 +1,5 @@
 using System.Buffers;
 using SidecarInjector.Configuration;
-using SidecarInjector.Decode;
-using SidecarInjector.Json;
 using SidecarInjector.Render;
 
 namespace SidecarInjector.Answer;
@@ -29,7 +27,8 @@ namespace SidecarInjector.Answer;
 /// <see cref="IdleBeforeReplaced"/>: more workloads than slots creating pods at once (5,000 distinct
 /// pods cycled by a load test) would otherwise replace entries review after review, each a copy of a
 /// review and its answer that lives just long enough to reach the GC's oldest generation (peak RSS).
-/// A rollout takes a slot once the one before it has finished.
+/// A rollout takes a slot once the one before it has finished. More workloads than slots are the
+/// business of <see cref="SiblingDigests"/>, which keeps a digest of the bytes in place of the bytes.
 /// </para>
 /// </summary>
 internal sealed class SiblingReviews(TimeProvider? clock = null)
@@ -47,35 +46,24 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
     private readonly Entry?[] _slots = new Entry?[SlotCount];
 
     /// <summary>One remembered review and its answer; immutable once published but for <see cref="LastUsed"/>.</summary>
-    internal sealed class Entry(byte[] body, VariableRange[] ranges, ConfigSnapshot config, NativeSidecarNodes? nodes,
-        string path, AdmissionRequest request, string podName, CachedAnswer answer, byte[] response, int responseUidAt, long lastUsed)
+    internal sealed class Entry(byte[] body, ConfigSnapshot config, NativeSidecarNodes? nodes, string path, SiblingAnswer sibling,
+        byte[] response, int responseUidAt, long lastUsed)
     {
         public byte[] Body { get; } = body;
-
-        /// <summary>The values that may differ, in the order they come in the body.</summary>
-        public VariableRange[] Ranges { get; } = ranges;
         public ConfigSnapshot Config { get; } = config;
         public NativeSidecarNodes? Nodes { get; } = nodes;
         public string Path { get; } = path;
 
-        /// <summary>The request as read from <see cref="Body"/>: every offset holds for a matching body.</summary>
-        public AdmissionRequest Request { get; } = request;
-        public string PodName { get; } = podName;
-        public CachedAnswer Answer { get; } = answer;
+        /// <summary>Where a sibling's body may differ, the request and the answer.</summary>
+        public SiblingAnswer Sibling { get; } = sibling;
 
         /// <summary>The AdmissionReview written for <see cref="Body"/>; the uid sits at <see cref="ResponseUidAt"/>.</summary>
         public byte[] Response { get; } = response;
         public int ResponseUidAt { get; } = responseUidAt;
 
-        /// <summary>The same answer in gzip form, its uid last, for clients that accept it.</summary>
-        public GzipAnswer? Gzip { get; } = GzipAnswer.Create(response, responseUidAt, request.UidLength);
-
         /// <summary>When the entry was made or last answered (<see cref="NowMilliseconds"/>, to ~16 ms).</summary>
         public long LastUsed = lastUsed;
     }
-
-    /// <summary>A string's text (quotes excluded) in the body that a matching review may spell otherwise, and how.</summary>
-    internal readonly record struct VariableRange(int Start, int Length, SiblingVariation Variation);
 
     private long NowMilliseconds() => _clock.GetTimestamp() / Math.Max(1, _clock.TimestampFrequency / 1000);
 
@@ -87,7 +75,7 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
     /// <paramref name="output"/>, in gzip form when <paramref name="acceptsGzip"/> (then
     /// <paramref name="gzipped"/>); null, having written nothing, when there is none.
     /// </summary>
-    public Entry? TryAnswer(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
+    public SiblingAnswer? TryAnswer(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
         IBufferWriter<byte> output, bool acceptsGzip, out bool gzipped)
     {
         gzipped = false;
@@ -110,76 +98,52 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
         {
             Volatile.Write(ref entry.LastUsed, now);
         }
-        var request = entry.Request;
-        var uid = body.Slice(request.UidStart, request.UidLength);
-        if (acceptsGzip && entry.Gzip is { } gzip)
+        var sibling = entry.Sibling;
+        if (acceptsGzip && sibling.TryWriteGzip(body, output))
         {
-            int length = gzip.LengthFor(uid.Length);
-            gzip.Write(uid, output.GetSpan(length));
-            output.Advance(length);
             gzipped = true;
-            return entry;
+            return sibling;
         }
+        // The remembered review's answer, with this review's uid written over the other's.
         var response = entry.Response;
         var span = output.GetSpan(response.Length);
         response.CopyTo(span);
-        uid.CopyTo(span[entry.ResponseUidAt..]);
+        body.Slice(sibling.Request.UidStart, sibling.Request.UidLength).CopyTo(span[entry.ResponseUidAt..]);
         output.Advance(response.Length);
-        return entry;
+        return sibling;
     }
 
     private static bool Matches(ReadOnlySpan<byte> body, Entry entry)
     {
         var remembered = entry.Body.AsSpan();
         int from = 0;
-        foreach (var (start, length, variation) in entry.Ranges)
+        foreach (var (start, length, _) in entry.Sibling.Ranges)
         {
-            if (!body[from..start].SequenceEqual(remembered[from..start]) || !Allowed(body.Slice(start, length), variation))
+            if (!body[from..start].SequenceEqual(remembered[from..start]))
             {
                 return false;
             }
             from = start + length;
         }
-        return body[from..].SequenceEqual(remembered[from..]);
+        return body[from..].SequenceEqual(remembered[from..]) && entry.Sibling.AllowsValuesOf(body);
     }
 
-    private static readonly SearchValues<byte> TokenSuffixBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789"u8);
-    private static readonly SearchValues<byte> UidBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"u8);
-    private static readonly SearchValues<byte> PlainTextBytes = SearchValues.Create(PrintableAsciiExceptQuoteAndBackslash());
-
-    private static byte[] PrintableAsciiExceptQuoteAndBackslash()
+    /// <summary>Whether a review of this length would be remembered now: its slot is free or idle (checked before the answer is prepared).</summary>
+    public bool Takes(int length, ReadOnlySpan<char> path)
     {
-        var bytes = new List<byte>();
-        for (int c = 0x20; c < 0x7F; c++)
-        {
-            if (c is not '"' and not '\\')
-            {
-                bytes.Add((byte)c);
-            }
-        }
-        return [.. bytes];
+        var current = Volatile.Read(ref _slots[SlotOf(length, path)]);
+        return length <= MaxEntryBytes && (current is null || NowMilliseconds() - Volatile.Read(ref current.LastUsed) >= IdleBeforeReplaced);
     }
 
     /// <summary>
-    /// Whether <paramref name="value"/> (a string's text, quotes excluded) may stand where the remembered
-    /// value stood: every byte one the variation allows (a vectorised search for any other).
-    /// </summary>
-    private static bool Allowed(ReadOnlySpan<byte> value, SiblingVariation variation) => variation switch
-    {
-        SiblingVariation.TokenSuffix => !value.ContainsAnyExcept(TokenSuffixBytes),
-        SiblingVariation.PlainText => !value.ContainsAnyExcept(PlainTextBytes),
-        SiblingVariation.Uid => !value.ContainsAnyExcept(UidBytes),
-        _ => false,
-    };
-
-    /// <summary>
-    /// Remembers <paramref name="body"/>, which the memo answered with <paramref name="answer"/>, its key
-    /// read as <paramref name="key"/>: unless its slot holds an entry that answered a review within <see cref="IdleBeforeReplaced"/>.
+    /// Remembers <paramref name="body"/> with its sibling answer (<see cref="SiblingAnswer.Prepare"/>, whose
+    /// <paramref name="response"/> has the uid's value at <paramref name="responseUidAt"/>): unless its slot
+    /// holds an entry that answered a review within <see cref="IdleBeforeReplaced"/>.
     /// </summary>
     public void Remember(ReadOnlySpan<byte> body, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes,
-        in AdmissionRequest request, WorkloadKey key, string podName, CachedAnswer answer)
+        SiblingAnswer sibling, ReadOnlySpan<byte> response, int responseUidAt)
     {
-        if (body.Length > MaxEntryBytes || request.EscapedUid is not null || !Allowed(body.Slice(request.UidStart, request.UidLength), SiblingVariation.Uid))
+        if (body.Length + response.Length > MaxEntryBytes)
         {
             return;
         }
@@ -190,39 +154,6 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
         {
             return;
         }
-        var ranges = new List<VariableRange>(1 + key.MaskedCount) { new(request.UidStart, request.UidLength, SiblingVariation.Uid) };
-        foreach (var masked in key.Masked)
-        {
-            if (masked.Variation == SiblingVariation.None)
-            {
-                continue;
-            }
-            // The string's text, without its quotes; of a token volume's name, the five letters.
-            int start = request.ObjectStart + masked.Start + 1, length = masked.Length - 2;
-            if (masked.Variation == SiblingVariation.TokenSuffix)
-            {
-                start += WorkloadKey.TokenVolumePrefix.Length;
-                length -= WorkloadKey.TokenVolumePrefix.Length;
-            }
-            ranges.Add(new(start, length, masked.Variation));
-        }
-        // The request's uid comes before or after its object.
-        ranges.Sort((a, b) => a.Start.CompareTo(b.Start));
-
-        using var written = new PooledBufferWriter(16 * 1024);
-        AdmissionResponseWriter.Write(written, request, body, answer);
-        var response = written.WrittenSpan;
-        int uidAt = response.IndexOf("\"uid\":\""u8);
-        if (uidAt < 0 || body.Length + response.Length > MaxEntryBytes)
-        {
-            return;
-        }
-        uidAt += "\"uid\":\""u8.Length;
-        if (!response[uidAt..].StartsWith(body.Slice(request.UidStart, request.UidLength)))
-        {
-            return;
-        }
-        Volatile.Write(ref slot, new Entry(body.ToArray(), [.. ranges], config, nodes, path.ToString(), request, podName, answer,
-            response.ToArray(), uidAt, now));
+        Volatile.Write(ref slot, new Entry(body.ToArray(), config, nodes, path.ToString(), sibling, response.ToArray(), responseUidAt, now));
     }
 }

@@ -148,6 +148,24 @@ public sealed class InjectionMemoTests
     }
 
     [Fact]
+    public void Two_thousand_workloads_are_all_kept_while_the_table_has_room()
+    {
+        // Each key may live in one of four slots: with two, ~2 % of two thousand keys found both taken and
+        // evicted another key, and such pairs then evicted each other review after review.
+        var memo = new InjectionMemo();
+        var answer = Answer(200);
+        var keys = Enumerable.Range(0, 2000).Select(i => Encoding.UTF8.GetBytes($"{{\"workload\":{i}}}")).ToArray();
+        foreach (var key in keys)
+        {
+            var hash = InjectionMemo.HashOf(key, "shop", "/inject");
+            Offer(memo, hash, key, answer);
+            Offer(memo, hash, key, answer);
+        }
+        int kept = keys.Count(key => memo.Find(InjectionMemo.HashOf(key, "shop", "/inject"), InProcess.DefaultConfig, null, "shop", "/inject", key) is not null);
+        Assert.InRange(kept, 1990, 2000);
+    }
+
+    [Fact]
     public void A_pod_is_kept_the_second_time_it_comes_so_distinct_pods_do_not_churn_the_memo()
     {
         var memo = new InjectionMemo();

@@ -62,10 +62,12 @@ public sealed class SiblingEquivalenceTests
         // the memo's byte budget holds a few thousand answers, and these workloads are thousands.
         Assert.True(handlers[0].MemoHits + handlers[1].MemoHits > sharing / 4,
             $"only {handlers[0].MemoHits} + {handlers[1].MemoHits} of {sharing} pods of sharing workloads were answered from the memo");
-        // And many of those from their bytes alone (SiblingReviews): a pod's bytes differ from its siblings' only in
-        // uids and the token volume, so each workload's fourth pod onwards can be, unless another workload's took its slot.
+        // And many of those from their bytes alone (SiblingReviews, SiblingDigests): a pod's bytes differ from its siblings'
+        // only in uids and the token volume, so each workload's fourth pod onwards can be, unless the tables were full.
         long fromBytes = handlers[0].SiblingReviewHits + handlers[1].SiblingReviewHits;
         Assert.True(fromBytes > sharing / 8, $"only {fromBytes} of {sharing} pods of sharing workloads were answered from their bytes");
+        // Some by their digest (SiblingDigests): workloads at once outnumber SiblingReviews' slots.
+        Assert.True(handlers[0].SiblingDigestHits + handlers[1].SiblingDigestHits > 0, "no pod was answered by the digest of its bytes");
         // The answers of pods whose renders came from their key (RenderKey) were among them, and no key
         // ever stood for two renders (the answers above were compared with renders made afresh).
         foreach (var config in configs)

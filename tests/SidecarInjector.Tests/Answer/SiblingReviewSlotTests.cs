@@ -22,8 +22,11 @@ public sealed class SiblingReviewSlotTests
         key.Begin(SiblingMasks.For(_config));
         var request = AdmissionReviewReader.Read(body, key);
         Assert.True(key.Finish(body.AsSpan(request.ObjectStart, request.ObjectLength)));
-        reviews.Remember(body, "/inject", _config, null, request, key, key.PodName,
-            new CachedAnswer(InjectionOutcome.Skipped, null, null, null, "test", key.PodName));
+        using var response = new PooledBufferWriter();
+        var sibling = SiblingAnswer.Prepare(body, request, key, key.PodName,
+            new CachedAnswer(InjectionOutcome.Skipped, null, null, null, "test", key.PodName), response, out int uidAt);
+        Assert.NotNull(sibling);
+        reviews.Remember(body, "/inject", _config, null, sibling, response.WrittenSpan, uidAt);
     }
 
     private bool Answers(SiblingReviews reviews, byte[] body)
