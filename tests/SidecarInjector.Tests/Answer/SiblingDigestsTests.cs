@@ -123,27 +123,28 @@ public sealed class SiblingDigestsTests
     public void A_full_set_keeps_entries_in_use_and_gives_an_idle_way_to_another_workload()
     {
         var digests = new SiblingDigests(clock: _clock);
-        // Reviews of one length share a set: eight workloads for its four ways.
-        var images = Enumerable.Range(1, 8).Select(i => $"example.com/shop:{i}.0").ToArray();
+        // Reviews of one length share a set: twice as many workloads as it has ways.
+        const int ways = SiblingDigests.Ways;
+        var images = Enumerable.Range(1, 2 * ways).Select(i => $"example.com/shop:{i:D2}.0").ToArray();
         foreach (var image in images)
         {
             Remember(digests, Of("aaaa1", image));
         }
-        Assert.Equal(4, images.Count(image => Answer(digests, Of("bbbb2", image)) is not null));
-        Assert.False(digests.Takes(Of("aaaa1").Length, "/inject"));
+        Assert.Equal(images[..ways], images.Where(image => Answer(digests, Of("bbbb2", image)) is not null));
+        Assert.False(digests.Takes(Of("aaaa1", images[0]).Length, "/inject"));
 
-        // Three stay in use; a second later the idle one's way goes to the next workload that comes.
+        // All but one stay in use; a second later the idle one's way goes to the next workload that comes.
         _clock.Advance(TimeSpan.FromMilliseconds(600));
-        foreach (var image in images[..3])
+        foreach (var image in images[..(ways - 1)])
         {
             Assert.NotNull(Answer(digests, Of("cccc3", image)));
         }
         _clock.Advance(TimeSpan.FromMilliseconds(600));
-        Assert.True(digests.Takes(Of("aaaa1").Length, "/inject"));
-        Remember(digests, Of("aaaa1", images[7]));
-        Assert.NotNull(Answer(digests, Of("dddd4", images[7])));
-        Assert.Null(Answer(digests, Of("dddd4", images[3])));
-        foreach (var image in images[..3])
+        Assert.True(digests.Takes(Of("aaaa1", images[0]).Length, "/inject"));
+        Remember(digests, Of("aaaa1", images[^1]));
+        Assert.NotNull(Answer(digests, Of("dddd4", images[^1])));
+        Assert.Null(Answer(digests, Of("dddd4", images[ways - 1])));
+        foreach (var image in images[..(ways - 1)])
         {
             Assert.NotNull(Answer(digests, Of("eeee5", image)));
         }
