@@ -199,7 +199,13 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
                 _config = config;
                 Interlocked.Exchange(ref _bytes, 0);
             }
-            int target = Victim(entries, SetOf(body.Length, path) * Ways, now);
+            int set = SetOf(body.Length, path) * Ways;
+            if (Holds(entries, set, entry))
+            {
+                // Remembered meanwhile by another review of the workload.
+                return;
+            }
+            int target = Victim(entries, set, now);
             if (target < 0)
             {
                 return;
@@ -212,6 +218,20 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
             var previous = Interlocked.Exchange(ref entries[target], entry);
             Interlocked.Add(ref _bytes, entry.Size - (previous?.Size ?? 0));
         }
+    }
+
+    /// <summary>Whether the set holds an entry that answers what <paramref name="entry"/> would.</summary>
+    private static bool Holds(Entry?[] entries, int set, Entry entry)
+    {
+        for (int way = 0; way < Ways; way++)
+        {
+            if (entries[set + way] is { } held && held.Length == entry.Length && ReferenceEquals(held.Config, entry.Config)
+                && ReferenceEquals(held.Nodes, entry.Nodes) && held.Path == entry.Path && held.Digest.AsSpan().SequenceEqual(entry.Digest))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The way of the set to fill: a free one, else the one idle longest if it has been idle long enough; -1 for none.</summary>

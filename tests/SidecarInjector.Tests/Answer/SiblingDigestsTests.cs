@@ -101,6 +101,17 @@ public sealed class SiblingDigestsTests
     }
 
     [Fact]
+    public void A_review_remembered_twice_takes_one_way()
+    {
+        var digests = new SiblingDigests(clock: _clock);
+        Remember(digests, Of("aaaa1"));
+        long once = digests.Bytes;
+        // Two reviews of the workload read at once both remember it; siblings differ where the digest does not look.
+        Remember(digests, Of("bbbb2"));
+        Assert.Equal(once, digests.Bytes);
+    }
+
+    [Fact]
     public void Entries_stay_within_the_budget()
     {
         var one = new SiblingDigests(clock: _clock);
