@@ -38,9 +38,9 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
     /// <summary>
     /// Sets by body length: 512 of 16 ways, room for four times the entries the budget holds. Many ways
     /// because reviews of one length come in groups: a StatefulSet's pods (each its own workload, their
-    /// names one ordinal apart) and a CronJob's Jobs. With 4 ways, such groups left ~20 % of 1,300
-    /// workloads without a way, their reviews read every time; a lookup compares the candidates of its
-    /// length only, and candidates of one shape share one digest.
+    /// names one ordinal apart) and a CronJob's Jobs. With 4 ways such groups filled their sets, and
+    /// their workloads' reviews were read every time (still 4 % of the server's samples under 5,000
+    /// distinct pods); a lookup compares the candidates of its length only, and candidates of one shape share one digest.
     /// </summary>
     private const int SetBits = 9;
     private const int SetCount = 1 << SetBits;
