@@ -128,6 +128,16 @@ internal sealed class SiblingAnswer
         return true;
     }
 
+    /// <summary>
+    /// The body's length and the path mixed into one hash, the top bits well spread: what a sibling's review
+    /// shares with the remembered one before any byte is compared, so both tables place entries by it.
+    /// </summary>
+    public static uint PlaceOf(int length, ReadOnlySpan<char> path) =>
+        ((uint)length ^ (uint)string.GetHashCode(path, StringComparison.Ordinal)) * 0x9E3779B1u;
+
+    /// <summary>The clock in milliseconds, as both tables keep an entry's last use.</summary>
+    public static long NowMilliseconds(TimeProvider clock) => clock.GetTimestamp() / Math.Max(1, clock.TimestampFrequency / 1000);
+
     /// <summary>What this keeps alive beyond what the memo's answer does, roughly.</summary>
     public long Size => 256 + Ranges.Length * 12L + (Gzip?.CompressedLength ?? 0) + PodName.Length * 2L;
 

@@ -82,10 +82,9 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
         public long LastUsed = lastUsed;
     }
 
-    private long NowMilliseconds() => _clock.GetTimestamp() / Math.Max(1, _clock.TimestampFrequency / 1000);
+    private long NowMilliseconds() => SiblingAnswer.NowMilliseconds(_clock);
 
-    private static int SetOf(int length, ReadOnlySpan<char> path) =>
-        (int)((((uint)length ^ (uint)string.GetHashCode(path, StringComparison.Ordinal)) * 0x9E3779B1u) >> (32 - SetBits));
+    private static int SetOf(int length, ReadOnlySpan<char> path) => (int)(SiblingAnswer.PlaceOf(length, path) >> (32 - SetBits));
 
     /// <summary>
     /// The sibling answer a remembered review gives <paramref name="body"/>, written to <paramref name="output"/>

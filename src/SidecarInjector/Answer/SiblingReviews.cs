@@ -35,7 +35,8 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    private const int SlotCount = 64;
+    private const int SlotBits = 6;
+    private const int SlotCount = 1 << SlotBits;
 
     /// <summary>Largest review plus answer kept (a typical pod's review and answer are ~12 KB).</summary>
     public const int MaxEntryBytes = 48 * 1024;
@@ -65,10 +66,9 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
         public long LastUsed = lastUsed;
     }
 
-    private long NowMilliseconds() => _clock.GetTimestamp() / Math.Max(1, _clock.TimestampFrequency / 1000);
+    private long NowMilliseconds() => SiblingAnswer.NowMilliseconds(_clock);
 
-    private static int SlotOf(int length, ReadOnlySpan<char> path) =>
-        (int)(((uint)length * 0x9E3779B1u ^ (uint)string.GetHashCode(path, StringComparison.Ordinal)) >> 26) & (SlotCount - 1);
+    private static int SlotOf(int length, ReadOnlySpan<char> path) => (int)(SiblingAnswer.PlaceOf(length, path) >> (32 - SlotBits));
 
     /// <summary>
     /// The remembered entry <paramref name="body"/> matches (see the class), with its answer written to
