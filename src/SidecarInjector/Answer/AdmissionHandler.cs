@@ -118,6 +118,13 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
     /// <summary>Of <see cref="SiblingReviewHits"/>, those answered by the digest of their bytes (<see cref="SiblingDigests"/>).</summary>
     public long SiblingDigestHits => Interlocked.Read(ref _siblingDigestHits);
 
+    /// <summary>
+    /// Bytes held by each table of remembered answers (<c>memo</c>, <c>sibling_reviews</c>, <c>sibling_digests</c>),
+    /// as they count themselves against their budgets: what an operator weighs against the pod's memory.
+    /// </summary>
+    public (string Table, long Bytes)[] AnswerTableBytes() =>
+        [("memo", _memo.Bytes), ("sibling_reviews", _siblingReviews.Bytes), ("sibling_digests", _siblingDigests.Bytes)];
+
     /// <summary>How the review ended, the rule that decided it, and for a denial, why.</summary>
     /// <param name="Path">How an injected pod's patch was made: <see cref="MemoPath"/>, <see cref="DirectPath"/>, <see cref="ProjectionPath"/> or <see cref="MergePath"/>.</param>
     /// <param name="Gzipped">The answer was written in gzip form (the client accepts it): sent with <c>Content-Encoding: gzip</c>.</param>

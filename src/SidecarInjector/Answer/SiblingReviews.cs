@@ -68,6 +68,23 @@ internal sealed class SiblingReviews(TimeProvider? clock = null)
 
     private long NowMilliseconds() => SiblingAnswer.NowMilliseconds(_clock);
 
+    /// <summary>Bytes held by the entries now (reviews, answers and what they share), for /metrics.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = 0;
+            for (int i = 0; i < _slots.Length; i++)
+            {
+                if (Volatile.Read(ref _slots[i]) is { } entry)
+                {
+                    bytes += entry.Body.Length + entry.Response.Length + entry.Sibling.Size;
+                }
+            }
+            return bytes;
+        }
+    }
+
     private static int SlotOf(int length, ReadOnlySpan<char> path) => (int)(SiblingAnswer.PlaceOf(length, path) >> (32 - SlotBits));
 
     /// <summary>

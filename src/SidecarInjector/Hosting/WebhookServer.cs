@@ -125,6 +125,7 @@ internal static partial class WebhookServer
 
         var cluster = ClusterFeatures.Start(options, loggerFactory, Environment.GetEnvironmentVariable);
         var handler = new AdmissionHandler(() => configStore.Current, options.Revision, cluster.NamespaceLookup, cluster.NodeLookup);
+        InjectorMetrics.ObserveAnswerTables(handler.AnswerTableBytes);
         var drain = new DrainState();
         var budget = new RequestBodyBudget(options.MaxInflightBytes ?? RequestBodyBudget.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         var webhook = new WebhookEndpoint(handler, options.MaxRequestBytes, options.NoopEndpoint, drain,

@@ -41,10 +41,33 @@ internal static class InjectorMetrics
 
     private static string _configVersion = "";
 
+    /// <summary>The serving handler's tables of remembered answers and their bytes (set once it exists).</summary>
+    private static Func<(string Table, long Bytes)[]>? s_answerTables;
+
     static InjectorMetrics()
     {
         Meter.CreateObservableGauge("sidecar_injector_config_info", ObserveConfig,
             description: "Always 1; the version label is the content hash of the loaded config.");
+        Meter.CreateObservableGauge("sidecar_injector_answer_cache_bytes", ObserveAnswerTables, unit: "By",
+            description: "Bytes held by each table of remembered answers (memo, sibling_reviews, sibling_digests), as counted against their budgets.");
+    }
+
+    /// <summary>Where <c>sidecar_injector_answer_cache_bytes</c> reads the tables from: the handler that serves reviews.</summary>
+    public static void ObserveAnswerTables(Func<(string Table, long Bytes)[]> tables) => Volatile.Write(ref s_answerTables, tables);
+
+    private static IEnumerable<Measurement<long>> ObserveAnswerTables()
+    {
+        if (Volatile.Read(ref s_answerTables) is not { } tables)
+        {
+            return [];
+        }
+        var sizes = tables();
+        var measurements = new Measurement<long>[sizes.Length];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(sizes[i].Bytes, new KeyValuePair<string, object?>("table", sizes[i].Table));
+        }
+        return measurements;
     }
 
     public static void Request() => Requests.Add(1);

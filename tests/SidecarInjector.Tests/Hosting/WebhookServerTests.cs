@@ -150,6 +150,7 @@ public sealed class WebhookServerTests
             "sidecar_injection_failure_total{reason=\"decode_error\"}", "sidecar_injection_time_seconds_bucket",
             "sidecar_injector_config_reloads_total{result=\"success\"}", "sidecar_injector_certificate_reloads_total{result=\"success\"}",
             "sidecar_injector_config_info{version=", "kestrel_active_connections", "kestrel_tls_handshake_duration_seconds",
+            "sidecar_injector_answer_cache_bytes{table=\"memo\"}", "sidecar_injector_answer_cache_bytes{table=\"sibling_digests\"}",
         })
         {
             Assert.Contains(name, text);
