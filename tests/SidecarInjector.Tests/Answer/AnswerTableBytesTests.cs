@@ -1,7 +1,6 @@
 using System.Text;
 using SidecarInjector.Answer;
 using SidecarInjector.Configuration;
-using SidecarInjector.Json;
 using SidecarInjector.Tests.Support;
 
 namespace SidecarInjector.Tests.Answer;
@@ -25,12 +24,6 @@ public sealed class AnswerTableBytesTests
         throw new Xunit.Sdk.XunitException("no table " + table);
     }
 
-    private static void Send(AdmissionHandler handler, byte[] review)
-    {
-        using var output = new PooledBufferWriter();
-        handler.Handle(review, "/inject", output);
-    }
-
     [Fact]
     public void Each_table_reports_what_it_holds()
     {
@@ -41,15 +34,15 @@ public sealed class AnswerTableBytesTests
         Assert.All(handler.AnswerTableBytes(), table => Assert.Equal(0, table.Bytes));
 
         // The memo admits a key the second time it is seen.
-        Send(handler, review);
+        Differential.Send(handler, review);
         Assert.Equal(0, BytesOf(handler, "memo"));
-        Send(handler, review);
+        Differential.Send(handler, review);
         long memo = BytesOf(handler, "memo");
         Assert.InRange(memo, 1_000, InjectionMemo.MaxEntryBytes);
         Assert.Equal(0, BytesOf(handler, "sibling_reviews"));
 
         // Answered from the memo: kept for its siblings, by its bytes (the review and two answers) and by digest.
-        Send(handler, review);
+        Differential.Send(handler, review);
         Assert.Equal(memo, BytesOf(handler, "memo"));
         Assert.InRange(BytesOf(handler, "sibling_reviews"), review.Length, SiblingReviews.MaxEntryBytes);
         Assert.InRange(BytesOf(handler, "sibling_digests"), 1, 16 * 1024);
