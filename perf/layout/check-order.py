@@ -7,19 +7,16 @@ Fails when the build did not apply the order (the first listed method is not the
 managed code) or when the list has gone stale: under 80 % of its methods still exist, so the code a
 webhook runs is spread over the binary again. Then run perf/layout/profile.sh.
 """
-import subprocess
 import sys
+
+from binary import managed_code, methods
 
 dbg, order_file = sys.argv[1], sys.argv[2]
 listed = [line.strip() for line in open(order_file) if line.strip()]
-symbols = subprocess.run(["nm", "-n", "--defined-only", dbg], capture_output=True, text=True, check=True).stdout
 address = {}
-for line in symbols.splitlines():
-    parts = line.split(None, 2)
-    if len(parts) == 3 and parts[1] in ("t", "T"):
-        address.setdefault(parts[2], int(parts[0], 16))
-sections = subprocess.run(["readelf", "-SW", dbg], capture_output=True, text=True, check=False).stdout
-managed = next(int(line.replace("[ ", "[").split()[3], 16) for line in sections.splitlines() if " __managedcode " in line)
+for start, _, name in methods(dbg):
+    address.setdefault(name, start)
+managed = managed_code(dbg)[0]
 
 found = [name for name in listed if name in address]
 share = len(found) / len(listed)

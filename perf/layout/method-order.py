@@ -11,36 +11,11 @@ position-independent (see the csproj), so the addresses are the symbols' own.
 """
 import bisect
 import re
-import subprocess
 import sys
 
+from binary import methods
+
 POSITION = re.compile(r"^(0x[0-9a-fA-F]+|[+-][0-9]+|\*)(?:\s+(\d+))?")
-
-
-def managed_code(dbg):
-    """Start and end of the section ILC puts methods in (the runtime's own C++ is elsewhere and not ordered)."""
-    out = subprocess.run(["readelf", "-SW", dbg], capture_output=True, text=True, check=False).stdout
-    for line in out.splitlines():
-        parts = line.replace("[ ", "[").split()
-        if len(parts) > 5 and parts[1] == "__managedcode":
-            start = int(parts[3], 16)
-            return start, start + int(parts[5], 16)
-    raise SystemExit(f"no __managedcode section in {dbg}")
-
-
-def functions(dbg):
-    """Sorted (start, end, name) of the methods of the .dbg file."""
-    low, high = managed_code(dbg)
-    out = subprocess.run(["nm", "-S", "--defined-only", dbg], capture_output=True, text=True, check=True).stdout
-    found = []
-    for line in out.splitlines():
-        parts = line.split(None, 3)
-        if len(parts) == 4 and parts[2] in ("t", "T"):
-            start, size = int(parts[0], 16), int(parts[1], 16)
-            if size and low <= start < high:
-                found.append((start, start + size, parts[3]))
-    found.sort()
-    return found
 
 
 def executed(profile, binary_name):
@@ -96,7 +71,7 @@ def sampled(profile):
 def main():
     dbg, profiles = sys.argv[1], sys.argv[2:]
     binary_name = "/" + dbg.rsplit("/", 1)[-1].removesuffix(".dbg")
-    table = functions(dbg)
+    table = methods(dbg)
     starts = [start for start, _, _ in table]
     heat = {}
     for profile in profiles:

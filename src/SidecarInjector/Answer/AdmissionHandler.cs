@@ -120,7 +120,7 @@ internal sealed class AdmissionHandler(Func<ConfigSnapshot?> config, string revi
 
     /// <summary>
     /// Bytes held by each table of remembered answers (<c>memo</c>, <c>sibling_reviews</c>, <c>sibling_digests</c>),
-    /// as they count themselves against their budgets: what an operator weighs against the pod's memory.
+    /// as each table counts them (the memo and the digests against their budgets): what an operator weighs against the pod's memory.
     /// </summary>
     public (string Table, long Bytes)[] AnswerTableBytes() =>
         [("memo", _memo.Bytes), ("sibling_reviews", _siblingReviews.Bytes), ("sibling_digests", _siblingDigests.Bytes)];

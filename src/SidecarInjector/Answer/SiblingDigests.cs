@@ -80,6 +80,10 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
 
         /// <summary>When the entry was made or last answered (<see cref="NowMilliseconds"/>, to ~16 ms).</summary>
         public long LastUsed = lastUsed;
+
+        /// <summary>Whether the entry was remembered for a body of this length, on this path, under this config and nodes.</summary>
+        public bool IsFor(int bodyLength, ReadOnlySpan<char> path, ConfigSnapshot config, NativeSidecarNodes? nodes) =>
+            Length == bodyLength && ReferenceEquals(Config, config) && ReferenceEquals(Nodes, nodes) && path.SequenceEqual(Path);
     }
 
     private long NowMilliseconds() => SiblingAnswer.NowMilliseconds(_clock);
@@ -106,8 +110,7 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
         for (int way = 0; way < Ways; way++)
         {
             var entry = Volatile.Read(ref entries[set + way]);
-            if (entry is null || entry.Length != body.Length || !ReferenceEquals(entry.Config, config) || !ReferenceEquals(entry.Nodes, nodes)
-                || !path.SequenceEqual(entry.Path))
+            if (entry is null || !entry.IsFor(body.Length, path, config, nodes))
             {
                 continue;
             }
@@ -224,8 +227,8 @@ internal sealed class SiblingDigests(long budgetBytes = SiblingDigests.DefaultBu
     {
         for (int way = 0; way < Ways; way++)
         {
-            if (entries[set + way] is { } held && held.Length == entry.Length && ReferenceEquals(held.Config, entry.Config)
-                && ReferenceEquals(held.Nodes, entry.Nodes) && held.Path == entry.Path && held.Digest.AsSpan().SequenceEqual(entry.Digest))
+            if (entries[set + way] is { } held && held.IsFor(entry.Length, entry.Path, entry.Config, entry.Nodes)
+                && held.Digest.AsSpan().SequenceEqual(entry.Digest))
             {
                 return true;
             }

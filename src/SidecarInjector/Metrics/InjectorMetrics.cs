@@ -49,7 +49,7 @@ internal static class InjectorMetrics
         Meter.CreateObservableGauge("sidecar_injector_config_info", ObserveConfig,
             description: "Always 1; the version label is the content hash of the loaded config.");
         Meter.CreateObservableGauge("sidecar_injector_answer_cache_bytes", ObserveAnswerTables, unit: "By",
-            description: "Bytes held by each table of remembered answers (memo, sibling_reviews, sibling_digests), as counted against their budgets.");
+            description: "Bytes held by each table of remembered answers (memo, sibling_reviews, sibling_digests), as each table counts them.");
     }
 
     /// <summary>Where <c>sidecar_injector_answer_cache_bytes</c> reads the tables from: the handler that serves reviews.</summary>
